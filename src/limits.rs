@@ -1,0 +1,110 @@
+//! Resource bounds on everything a model file can make whatif do.
+//!
+//! A `.whatif` file may come from anyone, so parsing, checking and evaluation are
+//! bounded. Every limit has a default here, a command-line flag of the same name
+//! (`--max-…`), and a diagnostic naming both when it is exceeded.
+
+/// The bounds one invocation works within.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of source in one file (`--max-source-bytes`).
+    pub source_bytes: usize,
+    /// Nesting depth of brackets, braces, `if`s and expression trees (`--max-depth`).
+    pub depth: usize,
+    /// Events and factors in a model, imports included (`--max-nodes`).
+    pub nodes: usize,
+    /// Rules in a model, scenario rules included (`--max-rules`).
+    pub rules: usize,
+    /// Files imported by one model, transitively (`--max-imports`).
+    pub imports: usize,
+    /// Steps in a horizon (`--max-horizon`).
+    pub horizon: u64,
+    /// Monte Carlo runs in one evaluation (`--max-runs`).
+    pub runs: u64,
+    /// Units of work of one evaluation: runs × steps × (rules + nodes) (`--max-work`).
+    pub work: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            source_bytes: 64 << 20,
+            depth: 256,
+            nodes: 1_000_000,
+            rules: 1_000_000,
+            imports: 1_000,
+            horizon: 100_000,
+            runs: 100_000_000,
+            work: 100_000_000_000,
+        }
+    }
+}
+
+/// A limit by name, for diagnostics: what was exceeded and which flag raises it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// [`Limits::source_bytes`].
+    SourceBytes,
+    /// [`Limits::depth`].
+    Depth,
+    /// [`Limits::nodes`].
+    Nodes,
+    /// [`Limits::rules`].
+    Rules,
+    /// [`Limits::imports`].
+    Imports,
+    /// [`Limits::horizon`].
+    Horizon,
+    /// [`Limits::runs`].
+    Runs,
+    /// [`Limits::work`].
+    Work,
+}
+
+impl Limit {
+    /// The command-line flag that changes this limit.
+    #[must_use]
+    pub fn flag(self) -> &'static str {
+        match self {
+            Limit::SourceBytes => "--max-source-bytes",
+            Limit::Depth => "--max-depth",
+            Limit::Nodes => "--max-nodes",
+            Limit::Rules => "--max-rules",
+            Limit::Imports => "--max-imports",
+            Limit::Horizon => "--max-horizon",
+            Limit::Runs => "--max-runs",
+            Limit::Work => "--max-work",
+        }
+    }
+
+    /// What the limit counts, in words.
+    #[must_use]
+    pub fn what(self) -> &'static str {
+        match self {
+            Limit::SourceBytes => "bytes of source",
+            Limit::Depth => "levels of nesting",
+            Limit::Nodes => "nodes",
+            Limit::Rules => "rules",
+            Limit::Imports => "imported files",
+            Limit::Horizon => "steps of horizon",
+            Limit::Runs => "runs",
+            Limit::Work => "units of work (runs × steps × (rules + nodes))",
+        }
+    }
+
+    /// The limit's value in `limits`.
+    #[must_use]
+    pub fn value(self, limits: &Limits) -> u64 {
+        let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        match self {
+            Limit::SourceBytes => as_u64(limits.source_bytes),
+            Limit::Depth => as_u64(limits.depth),
+            Limit::Nodes => as_u64(limits.nodes),
+            Limit::Rules => as_u64(limits.rules),
+            Limit::Imports => as_u64(limits.imports),
+            Limit::Horizon => limits.horizon,
+            Limit::Runs => limits.runs,
+            Limit::Work => limits.work,
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Errors of the syntax stage: text that is not a `.whatif` file.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use super::lower::{Rule, describe};
+use crate::limits::Limit;
+use crate::span::{FileId, Span};
+
+/// Why some text could not be parsed.
+#[derive(Clone, Debug, Error, Diagnostic, PartialEq)]
+pub enum SyntaxError {
+    /// pest stopped: something other than what the grammar allows here.
+    #[error("expected {expected}, found {found}")]
+    #[diagnostic(code(whatif::syntax::unexpected))]
+    Unexpected {
+        /// What was found.
+        #[label("unexpected {found}")]
+        at: Span,
+        /// What the grammar allows here, in prose.
+        expected: String,
+        /// What was found, in prose.
+        found: String,
+        /// A hint for common slips.
+        #[help]
+        help: Option<String>,
+    },
+    /// Nesting deeper than the limit.
+    #[error("nesting deeper than {limit} levels")]
+    #[diagnostic(
+        code(whatif::limit::depth),
+        help(
+            "split the expression with a derived factor (`factor part := …`), or raise the limit with `--max-depth`"
+        )
+    )]
+    TooDeep {
+        /// Where the limit was crossed.
+        #[label("too deeply nested")]
+        at: Span,
+        /// The limit.
+        limit: usize,
+    },
+    /// A string with an unknown escape.
+    #[error("unknown escape in a string")]
+    #[diagnostic(
+        code(whatif::syntax::bad_escape),
+        help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`")
+    )]
+    BadEscape {
+        /// The escape.
+        #[label("unknown escape")]
+        at: Span,
+    },
+    /// A string with no closing quote on its line.
+    #[error("unterminated string")]
+    #[diagnostic(
+        code(whatif::syntax::unterminated_string),
+        help("close the string with `\"` on the same line; strings cannot span lines")
+    )]
+    UnterminatedString {
+        /// From the opening quote to where the string stopped.
+        #[label("this string is never closed")]
+        at: Span,
+    },
+    /// A character that has no place in a source file.
+    #[error("the character U+{code:04X} is not allowed in a model")]
+    #[diagnostic(
+        code(whatif::syntax::forbidden_character),
+        help(
+            "delete it: control characters other than tab and line breaks, and the Unicode controls that reorder text, could make the file read differently from how it displays"
+        )
+    )]
+    Forbidden {
+        /// The character.
+        #[label("forbidden character")]
+        at: Span,
+        /// Its code point.
+        code: u32,
+    },
+    /// A `/*` with no `*/`.
+    #[error("unterminated block comment")]
+    #[diagnostic(
+        code(whatif::syntax::unterminated_comment),
+        help("close the comment with `*/`")
+    )]
+    UnterminatedComment {
+        /// The `/*`.
+        #[label("this comment is never closed")]
+        at: Span,
+    },
+    /// The file is larger than the limit.
+    #[error("the file has {size} bytes, more than the limit of {limit}")]
+    #[diagnostic(
+        code(whatif::limit::source_bytes),
+        help("raise the limit with `--max-source-bytes`")
+    )]
+    TooLarge {
+        /// The first byte past the limit.
+        #[label("the limit is reached here")]
+        at: Span,
+        /// The file's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The file is not UTF-8.
+    #[error("the file is not valid UTF-8")]
+    #[diagnostic(
+        code(whatif::syntax::invalid_utf8),
+        help("save the file as UTF-8; invalid bytes are shown as �")
+    )]
+    InvalidUtf8 {
+        /// The first invalid byte (in the text as shown, with � replacing it).
+        #[label("invalid byte")]
+        at: Span,
+    },
+    /// A grammar and lowering mismatch: a bug in whatif, not in the model.
+    #[error("internal error while reading this construct (a bug in whatif, please report it)")]
+    #[diagnostic(code(whatif::syntax::internal))]
+    Internal {
+        /// The construct.
+        #[label("here")]
+        at: Span,
+    },
+}
+
+impl SyntaxError {
+    /// The span the error points at.
+    #[must_use]
+    pub fn span(&self) -> Span {
+        match self {
+            SyntaxError::Unexpected { at, .. }
+            | SyntaxError::TooDeep { at, .. }
+            | SyntaxError::BadEscape { at }
+            | SyntaxError::UnterminatedString { at }
+            | SyntaxError::UnterminatedComment { at }
+            | SyntaxError::Forbidden { at, .. }
+            | SyntaxError::TooLarge { at, .. }
+            | SyntaxError::InvalidUtf8 { at }
+            | SyntaxError::Internal { at } => *at,
+        }
+    }
+
+    /// The limit this error reports, if it is one.
+    #[must_use]
+    pub fn limit(&self) -> Option<Limit> {
+        match self {
+            SyntaxError::TooDeep { .. } => Some(Limit::Depth),
+            SyntaxError::TooLarge { .. } => Some(Limit::SourceBytes),
+            _ => None,
+        }
+    }
+}
+
+/// Turns pest's error into ours, phrased for a person.
+pub(crate) fn from_pest(
+    error: &pest::error::Error<Rule>,
+    file: FileId,
+    base: usize,
+    text: &str,
+) -> SyntaxError {
+    let pos = match error.location {
+        pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+    };
+    let (found, len) = found_at(text, pos);
+    let mut expected: Vec<&str> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| describe(*r)).collect()
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let expected = match expected.as_slice() {
+        [] => "something else".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    };
+    let help = hint(text, pos, &found);
+    SyntaxError::Unexpected {
+        at: Span::new(file, base + pos, base + pos + len),
+        expected,
+        found,
+        help,
+    }
+}
+
+/// Describes the token at `pos` and its length in bytes.
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(c) = rest.chars().next() else {
+        return ("end of input".to_string(), 0);
+    };
+    if c.is_ascii_alphanumeric() || c == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+            .collect();
+        let shown: String = word.chars().take(40).collect();
+        let ellipsis = if word.len() > shown.len() { "…" } else { "" };
+        return (format!("`{shown}{ellipsis}`"), word.len());
+    }
+    let shown = match c {
+        '\n' => "end of line".to_string(),
+        '\0' => "a NUL character".to_string(),
+        c if c.is_control() => format!("control character U+{:04X}", c as u32),
+        c if is_invisible(c) => format!("invisible character U+{:04X}", c as u32),
+        c => format!("`{c}`"),
+    };
+    (shown, c.len_utf8())
+}
+
+/// Characters that render as nothing or reorder text (bidi controls, zero-width
+/// spaces): worth naming, since the user cannot see them.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
+    let rest = text.get(pos..).unwrap_or("");
+    if rest.starts_with('=') && !rest.starts_with("==") {
+        return Some("to compare, write `==`; `=` assigns".to_string());
+    }
+    if rest.starts_with("&&") || rest.starts_with("||") {
+        return Some("write `and` / `or` instead of `&&` / `||`".to_string());
+    }
+    if rest.starts_with('!') && !rest.starts_with("!=") {
+        return Some("write `not` instead of `!`".to_string());
+    }
+    let keywords = [
+        "model", "import", "param", "actor", "factor", "event", "rule", "scenario", "expect",
+        "when", "while", "then", "if", "else", "and", "or", "not", "true", "false", "step", "dt",
+        "one", "of", "at", "least", "for", "after", "source", "hazard", "prior", "hold", "set",
+        "without", "extends", "from", "to", "in", "by", "is", "horizon", "stop",
+    ];
+    let word = found.trim_matches('`');
+    if keywords.contains(&word) {
+        return Some(format!(
+            "`{word}` is a keyword and cannot be used as a name here"
+        ));
+    }
+    if found.starts_with("invisible") {
+        return Some(
+            "delete the invisible character (it may have come from a copy and paste)".into(),
+        );
+    }
+    None
+}

@@ -1,0 +1,199 @@
+//! The syntax stage: text in, an AST (and the comments) out, or syntax errors.
+//!
+//! `scan` cuts the text into top-level items and bounds its nesting; `lower`
+//! runs pest on batches of items, in parallel when the file is large, and builds
+//! the AST; `print` is the formatter, the inverse of parsing. Nothing outside
+//! this module knows pest.
+
+pub mod ast;
+mod error;
+mod lower;
+pub mod print;
+mod scan;
+
+pub use error::SyntaxError;
+pub use scan::{Comment, CommentKind};
+
+use crate::limits::Limits;
+use crate::span::{FileId, Span};
+
+/// A parsed file: its tree and its comments.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    /// The tree.
+    pub ast: ast::File,
+    /// Every comment, in order (the tree has none; the formatter puts them back).
+    pub comments: Vec<Comment>,
+}
+
+/// Batches of about this many bytes are handed to pest one at a time. Large
+/// enough that pest's per-call setup does not matter, small enough that its token
+/// queue stays small and two cores share the work.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// pest descends recursively, so it runs on threads with a stack sized for the
+/// nesting limit rather than on the caller's, whatever that is.
+const PARSER_STACK_BYTES: usize = 256 << 20;
+
+/// Decodes file contents, dropping a leading byte-order mark.
+///
+/// # Errors
+/// Invalid UTF-8: the error carries the text as it can be shown (invalid bytes
+/// replaced by U+FFFD) and the position of the first invalid byte in it.
+pub fn decode(bytes: &[u8]) -> Result<String, (String, usize)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => Err((String::from_utf8_lossy(bytes).into_owned(), e.valid_up_to())),
+    }
+}
+
+/// Parses one file.
+///
+/// # Errors
+/// Every syntax error found: one per top-level item that fails to parse.
+pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<SyntaxError>> {
+    if text.len() > limits.source_bytes {
+        let at = Span::new(file, limits.source_bytes, limits.source_bytes);
+        return Err(vec![SyntaxError::TooLarge {
+            at,
+            size: text.len(),
+            limit: limits.source_bytes,
+        }]);
+    }
+    let scan =
+        scan::scan(text, limits.depth).map_err(|e| vec![scan_error(file, text, e, limits)])?;
+
+    // Batch boundaries fall on item starts; the first batch also holds whatever
+    // precedes the first item (comments, or garbage that pest will report).
+    let mut bounds = vec![0];
+    for &start in &scan.item_starts {
+        if start - bounds[bounds.len() - 1] >= BATCH_BYTES {
+            bounds.push(start);
+        }
+    }
+    bounds.push(text.len());
+    let batches: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+
+    let blank = scan.blanked(text);
+    let results = run_parsers(&batches, |&(start, end)| {
+        lower::parse_items(&blank[start..end], file, start, limits.depth)
+    });
+
+    let mut items = Vec::with_capacity(scan.item_starts.len());
+    let mut errors = Vec::new();
+    for ((start, end), result) in batches.iter().zip(results) {
+        match result {
+            Ok(mut batch) => items.append(&mut batch),
+            Err(first) => errors.extend(item_errors(
+                &blank,
+                file,
+                limits,
+                &scan.item_starts,
+                *start,
+                *end,
+                first,
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Parsed {
+            ast: ast::File { items },
+            comments: scan.comments,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A batch failed: parse its items one by one so that every broken item is
+/// reported, not only the first.
+fn item_errors(
+    text: &str,
+    file: FileId,
+    limits: &Limits,
+    item_starts: &[usize],
+    start: usize,
+    end: usize,
+    first: SyntaxError,
+) -> Vec<SyntaxError> {
+    let mut cuts: Vec<usize> = vec![start];
+    cuts.extend(
+        item_starts
+            .iter()
+            .copied()
+            .filter(|&s| s > start && s < end),
+    );
+    cuts.push(end);
+    if cuts.len() <= 2 {
+        return vec![first];
+    }
+    let errors: Vec<SyntaxError> = cuts
+        .windows(2)
+        .filter_map(|w| lower::parse_items(&text[w[0]..w[1]], file, w[0], limits.depth).err())
+        .collect();
+    if errors.is_empty() {
+        vec![first]
+    } else {
+        errors
+    }
+}
+
+/// Runs `parse` over `batches` on a few big-stack threads, keeping their order.
+fn run_parsers<T: Send, R: Send>(batches: &[T], parse: impl Fn(&T) -> R + Sync) -> Vec<R>
+where
+    T: Sync,
+{
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(batches.len())
+        .max(1);
+    let chunk = batches.len().div_ceil(workers).max(1);
+    let parse = &parse;
+    let outcome = std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .chunks(chunk)
+            .map(|part| {
+                std::thread::Builder::new()
+                    .name("whatif-parse".into())
+                    .stack_size(PARSER_STACK_BYTES)
+                    .spawn_scoped(scope, move || part.iter().map(parse).collect::<Vec<R>>())
+            })
+            .collect();
+        let mut all = Vec::with_capacity(batches.len());
+        for handle in handles {
+            match handle {
+                Ok(h) => match h.join() {
+                    Ok(mut part) => all.append(&mut part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(_) => return None,
+            }
+        }
+        Some(all)
+    });
+    // Threads could not be created (a resource limit): parse here instead.
+    outcome.unwrap_or_else(|| batches.iter().map(parse).collect())
+}
+
+fn scan_error(file: FileId, text: &str, error: scan::ScanError, limits: &Limits) -> SyntaxError {
+    match error {
+        scan::ScanError::UnterminatedString { start, end } => SyntaxError::UnterminatedString {
+            at: Span::new(file, start, end),
+        },
+        scan::ScanError::UnterminatedComment { start } => SyntaxError::UnterminatedComment {
+            at: Span::new(file, start, (start + 2).min(text.len())),
+        },
+        scan::ScanError::Forbidden { at, len, ch } => SyntaxError::Forbidden {
+            at: Span::new(file, at, at + len),
+            code: u32::from(ch),
+        },
+        scan::ScanError::TooDeep { at, len } => SyntaxError::TooDeep {
+            at: Span::new(file, at, at + len),
+            limit: limits.depth,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;
