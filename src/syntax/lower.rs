@@ -300,7 +300,10 @@ impl Lower {
                                 span: wspan,
                             });
                         }
-                        Setting::Scale(ScaleDecl::Words { words: tight(words), span: pspan })
+                        Setting::Scale(ScaleDecl::Words {
+                            words: tight(words),
+                            span: pspan,
+                        })
                     }
                 }
                 _ => return Err(self.unexpected(&p)),
@@ -424,11 +427,15 @@ impl Lower {
                 .children(one_of)
                 .rest()
                 .map(|b| self.branch(b))
-                .collect::<Result<Vec<_>>>().map(tight)?;
+                .collect::<Result<Vec<_>>>()
+                .map(tight)?;
             return Ok(Effects::OneOf { branches, span });
         }
         Ok(Effects::All(
-            c.rest().map(|e| self.effect(e)).collect::<Result<Vec<_>>>().map(tight)?,
+            c.rest()
+                .map(|e| self.effect(e))
+                .collect::<Result<Vec<_>>>()
+                .map(tight)?,
         ))
     }
 
@@ -512,7 +519,8 @@ impl Lower {
         let items = c
             .rest()
             .map(|p| self.scenario_item(p))
-            .collect::<Result<Vec<_>>>().map(tight)?;
+            .collect::<Result<Vec<_>>>()
+            .map(tight)?;
         Ok(Scenario {
             name,
             extends,
@@ -601,7 +609,8 @@ impl Lower {
         let items = c
             .rest()
             .map(|p| self.expectation(p))
-            .collect::<Result<Vec<_>>>().map(tight)?;
+            .collect::<Result<Vec<_>>>()
+            .map(tight)?;
         Ok(ExpectBlock {
             scenario,
             items,
@@ -832,7 +841,10 @@ impl Lower {
                 }
                 Ok((
                     Expr {
-                        kind: ExprKind::AtLeast(Box::new(AtLeast { k, items: tight(items) })),
+                        kind: ExprKind::AtLeast(Box::new(AtLeast {
+                            k,
+                            items: tight(items),
+                        })),
                         span,
                     },
                     depth + 1,

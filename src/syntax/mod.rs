@@ -40,12 +40,14 @@ const PARSER_STACK_BYTES: usize = 256 << 20;
 /// # Errors
 /// Invalid UTF-8: the error carries the text as it can be shown (invalid bytes
 /// replaced by U+FFFD) and the position of the first invalid byte in it.
-pub fn decode(bytes: &[u8]) -> Result<String, (String, usize)> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => Err((String::from_utf8_lossy(bytes).into_owned(), e.valid_up_to())),
+pub fn decode(mut bytes: Vec<u8>) -> Result<String, (String, usize)> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
     }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        (String::from_utf8_lossy(e.as_bytes()).into_owned(), at)
+    })
 }
 
 /// Parses one file.

@@ -1,0 +1,366 @@
+//! Reading a model and its imports, confined to the project root.
+//!
+//! The checker does no I/O: it receives parsed files. This module walks the
+//! imports through a [`Loader`] the caller supplies — [`FsLoader`] reads the file
+//! system, tests and editors can serve text from memory — reading each file once
+//! and reporting cycles, missing files and imports that leave the project root.
+
+use std::path::{Path, PathBuf};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::limits::Limits;
+use crate::span::{FileId, SourceMap, Span};
+use crate::syntax::{self, Parsed, SyntaxError, ast};
+
+/// A file a loader found.
+#[derive(Debug)]
+pub struct Loaded {
+    /// What identifies the file (its canonical path): a file reached twice is read
+    /// once, and a file reached from itself is a cycle.
+    pub key: String,
+    /// The name shown in diagnostics.
+    pub name: String,
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Why an import could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadFailure {
+    /// An absolute path.
+    Absolute,
+    /// The file leaves the project root (through `..` or a symbolic link).
+    OutsideRoot(String),
+    /// The file cannot be read.
+    Unreadable(String),
+}
+
+/// Finds and reads imported files.
+pub trait Loader {
+    /// Reads the file `path` imported by the file whose key is `from`.
+    ///
+    /// # Errors
+    /// When the path is absolute, leaves the project root, or cannot be read.
+    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure>;
+}
+
+/// Reads imports from the file system, inside a project root: the nearest folder
+/// upward from the root model that holds a `whatif.toml`, else the model's own
+/// folder.
+#[derive(Debug, Clone)]
+pub struct FsLoader {
+    root: PathBuf,
+}
+
+impl FsLoader {
+    /// A loader for the model at `model`.
+    #[must_use]
+    pub fn for_model(model: &Path) -> FsLoader {
+        let dir = model
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        FsLoader {
+            root: project_root(&dir),
+        }
+    }
+
+    /// The project root imports must stay inside.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// The nearest folder from `dir` upward that holds a `whatif.toml`, else `dir`.
+#[must_use]
+pub fn project_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join("whatif.toml").is_file())
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+impl Loader for FsLoader {
+    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
+        let rel = Path::new(path);
+        if rel.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
+            return Err(LoadFailure::Absolute);
+        }
+        let base = Path::new(from).parent().unwrap_or(Path::new("."));
+        let joined = base.join(rel);
+        let canonical = joined
+            .canonicalize()
+            .map_err(|e| LoadFailure::Unreadable(e.to_string()))?;
+        if !canonical.starts_with(&self.root) {
+            return Err(LoadFailure::OutsideRoot(self.root.display().to_string()));
+        }
+        let bytes =
+            std::fs::read(&canonical).map_err(|e| LoadFailure::Unreadable(e.to_string()))?;
+        let name = pathdiff(&canonical);
+        Ok(Loaded {
+            key: canonical.display().to_string(),
+            name,
+            bytes,
+        })
+    }
+}
+
+/// A path as shown to the user: relative to the working folder when inside it.
+fn pathdiff(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.canonicalize().ok())
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// A problem reading the files of a model.
+#[derive(Clone, Debug, Error, Diagnostic, PartialEq)]
+pub enum LoadError {
+    /// An import that cannot be read.
+    #[error("cannot import `{path}`: {reason}")]
+    #[diagnostic(
+        code(whatif::load::unreadable),
+        help("the path is relative to the importing file")
+    )]
+    Unreadable {
+        /// The import's path.
+        #[label("cannot read this file")]
+        at: Span,
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// An absolute import path.
+    #[error("imports must be relative paths, not `{path}`")]
+    #[diagnostic(
+        code(whatif::load::absolute),
+        help("write the path relative to this file; imports stay inside the project")
+    )]
+    Absolute {
+        /// The import's path.
+        #[label("absolute path")]
+        at: Span,
+        /// The path.
+        path: String,
+    },
+    /// An import outside the project root.
+    #[error("`{path}` is outside the project root `{root}`")]
+    #[diagnostic(
+        code(whatif::load::outside_root),
+        help(
+            "imports stay inside the nearest folder with a `whatif.toml` (else the model's folder); move the file, or add a `whatif.toml` higher up"
+        )
+    )]
+    OutsideRoot {
+        /// The import's path.
+        #[label("leaves the project")]
+        at: Span,
+        /// The path.
+        path: String,
+        /// The root.
+        root: String,
+    },
+    /// An import that leads back to an importing file.
+    #[error("import cycle: {chain}")]
+    #[diagnostic(
+        code(whatif::load::cycle),
+        help("remove one of the imports in the cycle")
+    )]
+    Cycle {
+        /// The import that closes the cycle.
+        #[label("imports a file that imports this one")]
+        at: Span,
+        /// The files of the cycle.
+        chain: String,
+    },
+    /// Too many imported files.
+    #[error("the model imports more than {limit} files")]
+    #[diagnostic(
+        code(whatif::limit::imports),
+        help("raise the limit with `--max-imports`")
+    )]
+    TooMany {
+        /// The import past the limit.
+        #[label("the limit is reached here")]
+        at: Span,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl LoadError {
+    /// The span the error points at.
+    #[must_use]
+    pub fn span(&self) -> Span {
+        match self {
+            LoadError::Unreadable { at, .. }
+            | LoadError::Absolute { at, .. }
+            | LoadError::OutsideRoot { at, .. }
+            | LoadError::Cycle { at, .. }
+            | LoadError::TooMany { at, .. } => *at,
+        }
+    }
+}
+
+/// The files of a model, read and parsed.
+#[derive(Debug, Default)]
+pub struct Files {
+    /// Their text.
+    pub sources: SourceMap,
+    /// Their trees, the root first (files that failed to parse are absent).
+    pub parsed: Vec<(FileId, Parsed)>,
+    /// Problems reading or parsing them.
+    pub syntax_errors: Vec<SyntaxError>,
+    /// Problems with imports.
+    pub load_errors: Vec<LoadError>,
+}
+
+/// Reads and parses the model `name` (contents `bytes`, identity `key`) and,
+/// through `loader`, every file it imports.
+pub fn load(
+    loader: &mut dyn Loader,
+    key: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Files {
+    let mut files = Files::default();
+    let mut keys: Vec<String> = Vec::new();
+    let Some(root) = add_file(&mut files, &mut keys, key, name, bytes, limits) else {
+        return files;
+    };
+    // Depth-first, with the chain of importing files as the stack, so a cycle
+    // is seen as an import of a file still on the stack.
+    let mut stack: Vec<(FileId, usize)> = vec![(root, 0)];
+    while let Some(top) = stack.len().checked_sub(1) {
+        let (file, next) = stack[top];
+        let Some((path, at)) = imports_of(&files, file).get(next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        stack[top].1 += 1;
+        let from = keys[file.0 as usize].clone();
+        match loader.load(&from, &path) {
+            Err(failure) => files.load_errors.push(match failure {
+                LoadFailure::Absolute => LoadError::Absolute { at, path },
+                LoadFailure::OutsideRoot(root) => LoadError::OutsideRoot { at, path, root },
+                LoadFailure::Unreadable(reason) => LoadError::Unreadable { at, path, reason },
+            }),
+            Ok(loaded) => {
+                if let Some(pos) = stack
+                    .iter()
+                    .position(|(f, _)| keys[f.0 as usize] == loaded.key)
+                {
+                    let mut chain: Vec<String> = stack[pos..]
+                        .iter()
+                        .map(|(f, _)| files.sources.get(*f).name.clone())
+                        .collect();
+                    chain.push(files.sources.get(stack[pos].0).name.clone());
+                    files.load_errors.push(LoadError::Cycle {
+                        at,
+                        chain: chain.join(" → "),
+                    });
+                    continue;
+                }
+                if keys.contains(&loaded.key) {
+                    continue;
+                }
+                if keys.len() > limits.imports {
+                    files.load_errors.push(LoadError::TooMany {
+                        at,
+                        limit: limits.imports,
+                    });
+                    return files;
+                }
+                if let Some(id) = add_file(
+                    &mut files,
+                    &mut keys,
+                    &loaded.key,
+                    &loaded.name,
+                    loaded.bytes,
+                    limits,
+                ) {
+                    stack.push((id, 0));
+                }
+            }
+        }
+    }
+    files
+}
+
+fn imports_of(files: &Files, file: FileId) -> Vec<(String, Span)> {
+    files
+        .parsed
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, p)| {
+            p.ast
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    ast::Item::Import(imp) => Some((imp.path.value.to_string(), imp.path.span)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn add_file(
+    files: &mut Files,
+    keys: &mut Vec<String>,
+    key: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Option<FileId> {
+    keys.push(key.to_string());
+    match syntax::decode(bytes) {
+        Err((shown, at)) => {
+            let id = files.sources.add(name, shown);
+            let end = files.sources.get(id).text[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
+            files.syntax_errors.push(SyntaxError::InvalidUtf8 {
+                at: Span::new(id, at, end),
+            });
+            None
+        }
+        Ok(text) => {
+            let id = files.sources.add(name, text);
+            let text = std::sync::Arc::clone(&files.sources.get(id).text);
+            match syntax::parse(id, &text, limits) {
+                Ok(parsed) => {
+                    files.parsed.push((id, parsed));
+                    Some(id)
+                }
+                Err(errors) => {
+                    files.syntax_errors.extend(errors);
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// A loader that refuses every import: for a model read from standard input,
+/// which has no folder to import from.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoImports;
+
+impl Loader for NoImports {
+    fn load(&mut self, _from: &str, _path: &str) -> Result<Loaded, LoadFailure> {
+        Err(LoadFailure::Unreadable(
+            "a model read from standard input cannot import files".to_string(),
+        ))
+    }
+}
