@@ -31,18 +31,19 @@ pub struct Scale {
     pub words: Vec<Word>,
 }
 
-/// The IPCC AR5 words: (word, lower end, upper end).
-const IPCC: [(&str, f64, f64); 10] = [
-    ("virtually_certain", 0.99, 1.0),
-    ("extremely_likely", 0.95, 1.0),
-    ("very_likely", 0.90, 1.0),
-    ("likely", 0.66, 1.0),
-    ("more_likely_than_not", 0.50, 1.0),
-    ("about_as_likely_as_not", 0.33, 0.66),
-    ("unlikely", 0.0, 0.33),
-    ("very_unlikely", 0.0, 0.10),
-    ("extremely_unlikely", 0.0, 0.05),
-    ("exceptionally_unlikely", 0.0, 0.01),
+/// The IPCC AR5 words: (word, lower end, upper end, point value). The point is
+/// the interval's midpoint, written out so that it is exact.
+const IPCC: [(&str, f64, f64, f64); 10] = [
+    ("virtually_certain", 0.99, 1.0, 0.995),
+    ("extremely_likely", 0.95, 1.0, 0.975),
+    ("very_likely", 0.90, 1.0, 0.95),
+    ("likely", 0.66, 1.0, 0.83),
+    ("more_likely_than_not", 0.50, 1.0, 0.75),
+    ("about_as_likely_as_not", 0.33, 0.66, 0.495),
+    ("unlikely", 0.0, 0.33, 0.165),
+    ("very_unlikely", 0.0, 0.10, 0.05),
+    ("extremely_unlikely", 0.0, 0.05, 0.025),
+    ("exceptionally_unlikely", 0.0, 0.01, 0.005),
 ];
 
 impl Scale {
@@ -51,12 +52,7 @@ impl Scale {
     pub fn ipcc() -> Scale {
         let words = IPCC
             .iter()
-            .map(|&(name, lo, hi)| Word {
-                name: name.to_string(),
-                point: (lo + hi) / 2.0,
-                lo,
-                hi,
-            })
+            .map(|&(name, lo, hi, point)| Word { name: name.to_string(), point, lo, hi })
             .collect();
         Scale {
             name: "ipcc".to_string(),
@@ -126,6 +122,9 @@ mod tests {
     #[test]
     fn points_are_midpoints() {
         let s = Scale::ipcc();
+        for w in &s.words {
+            assert!((w.point - (w.lo + w.hi) / 2.0).abs() < 1e-12, "{}", w.name);
+        }
         assert_eq!(s.word("likely").map(|w| w.point), Some(0.83));
         assert_eq!(s.word("very_likely").map(|w| w.point), Some(0.95));
         assert_eq!(s.word("unlikely").map(|w| w.point), Some(0.165));
@@ -137,7 +136,8 @@ mod tests {
         assert_eq!(s.describe(0.72), "likely (72%)");
         assert_eq!(s.describe(0.5), "about as likely as not (50%)");
         assert_eq!(s.describe(0.93), "very likely (93%)");
-        assert_eq!(s.describe(0.999), "virtually certain (>99.9%)");
+        assert_eq!(s.describe(0.9995), "virtually certain (>99.9%)");
+        assert_eq!(s.describe(0.999), "virtually certain (99.9%)");
         assert_eq!(s.describe(0.2), "unlikely (20%)");
         assert_eq!(s.describe(0.004), "exceptionally unlikely (0.4%)");
         assert_eq!(s.describe(0.0), "exceptionally unlikely (0%)");

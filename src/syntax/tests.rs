@@ -1,9 +1,12 @@
+use proptest::prelude::*;
+
+use super::ast::*;
 use super::*;
 
 fn parse_ok(text: &str) -> Parsed {
     match parse(FileId(0), text, &Limits::default()) {
         Ok(p) => p,
-        Err(e) => panic!("{e:?}"),
+        Err(e) => panic!("{e:?}\n--- text\n{text}"),
     }
 }
 
@@ -11,19 +14,483 @@ fn parse_ok(text: &str) -> Parsed {
 fn parses_the_design_sketch() {
     let text = include_str!("../../tests/data/sketch.whatif");
     let parsed = parse_ok(text);
-    assert!(parsed.ast.items.len() > 10);
+    assert_eq!(parsed.ast.items.len(), 20);
+    assert_eq!(parsed.comments.len(), 15);
 }
 
 #[test]
-fn sizes() {
-    eprintln!(
-        "Expr {} RuleDecl {} RuleAttr {} Effect {} Item {} NodeDecl {} NodeAttr {}",
-        std::mem::size_of::<ast::Expr>(),
-        std::mem::size_of::<ast::RuleDecl>(),
-        std::mem::size_of::<ast::RuleAttr>(),
-        std::mem::size_of::<ast::Effect>(),
-        std::mem::size_of::<ast::Item>(),
-        std::mem::size_of::<ast::NodeDecl>(),
-        std::mem::size_of::<ast::NodeAttr>()
-    );
+fn precedence_follows_the_table() {
+    let text = "param x = 1\nrule r: when not a < 1 for 3 and b or c then e";
+    let parsed = parse_ok(text);
+    let Item::Rule(rule) = &parsed.ast.items[1] else { panic!("a rule") };
+    // or(and(not(for(<(a, 1), 3)), b), c)
+    let ExprKind::Binary(BinOp::Or, left, _) = &rule.condition.kind else { panic!("or on top") };
+    let ExprKind::Binary(BinOp::And, not, _) = &left.kind else { panic!("then and") };
+    let ExprKind::Unary(UnOp::Not, sustained) = &not.kind else { panic!("then not") };
+    let ExprKind::Sustained(s) = &sustained.kind else { panic!("then for") };
+    assert!(matches!(s.condition.kind, ExprKind::Binary(BinOp::Cmp(CmpOp::Lt), ..)));
+}
+
+#[test]
+fn a_broken_item_does_not_hide_the_next() {
+    let text = "rule a: when x then\nrule b: when y then z +\nrule c: when u then v";
+    let errors = parse(FileId(0), text, &Limits::default()).expect_err("two broken rules");
+    assert_eq!(errors.len(), 2);
+}
+
+#[test]
+fn a_million_parentheses_end_in_a_diagnostic() {
+    let text = format!("param p = {}1", "(".repeat(1_000_000));
+    let errors = parse(FileId(0), &text, &Limits::default()).expect_err("too deep");
+    assert!(matches!(errors[0], SyntaxError::TooDeep { .. }));
+}
+
+#[test]
+fn a_long_flat_chain_is_refused_before_it_grows_deep() {
+    let text = format!("param p = 1{}", " + 1".repeat(100_000));
+    let errors = parse(FileId(0), &text, &Limits::default()).expect_err("too deep");
+    assert!(matches!(errors[0], SyntaxError::TooDeep { .. }));
+    // Within the limit it parses.
+    parse_ok(&format!("param p = 1{}", " + 1".repeat(200)));
+}
+
+#[test]
+fn keywords_end_at_word_boundaries() {
+    // `thenb` is not `then b`, and `order` is not `or der`.
+    assert!(parse(FileId(0), "rule r: when a thenb", &Limits::default()).is_err());
+    assert!(parse(FileId(0), "rule r: when a order then b", &Limits::default()).is_err());
+}
+
+#[test]
+fn large_files_are_parsed_in_parallel_batches_in_order() {
+    let mut text = String::new();
+    for i in 0..5_000 {
+        text.push_str(&format!("rule r{i}: when a.e{i} then a.f{i} p = 0.5 after 2 // note {i}\n"));
+    }
+    let parsed = parse_ok(&text);
+    assert_eq!(parsed.ast.items.len(), 5_000);
+    for (i, item) in parsed.ast.items.iter().enumerate() {
+        let Item::Rule(r) = item else { panic!("a rule") };
+        assert_eq!(&*r.name.name, format!("r{i}"));
+    }
+    assert_eq!(parsed.comments.len(), 5_000);
+}
+
+// ------------------------------------------------------------------ round trip
+
+/// Parentheses are free to come and go (the printer adds the ones a tree needs),
+/// and attributes are printed in canonical order: compare trees without either.
+fn normalize(file: &mut File) {
+    fn expr(e: &mut Expr) {
+        while let ExprKind::Paren(inner) = &mut e.kind {
+            let inner = std::mem::replace(inner.as_mut(), Expr { kind: ExprKind::Bool(false), span: e.span });
+            *e = inner;
+        }
+        match &mut e.kind {
+            ExprKind::Unary(_, a) => expr(a),
+            ExprKind::Binary(_, a, b) => {
+                expr(a);
+                expr(b);
+            }
+            ExprKind::Call(c) => c.args.iter_mut().for_each(expr),
+            ExprKind::If(parts) => parts.iter_mut().for_each(expr),
+            ExprKind::AtLeast(al) => {
+                expr(&mut al.k);
+                al.items.iter_mut().for_each(expr);
+            }
+            ExprKind::Sustained(s) => {
+                expr(&mut s.condition);
+                duration(&mut s.duration);
+            }
+            _ => {}
+        }
+    }
+    fn duration(d: &mut Duration) {
+        expr(&mut d.value);
+    }
+    fn node(n: &mut NodeDecl) {
+        n.attrs.sort_by_key(NodeAttr::rank);
+        if let Some(d) = &mut n.derived {
+            expr(d);
+        }
+        for a in &mut n.attrs {
+            match a {
+                NodeAttr::Value(e) | NodeAttr::Prior(e) | NodeAttr::Hazard(e) => expr(e),
+                NodeAttr::Range { lo, hi, .. } => {
+                    expr(lo);
+                    expr(hi);
+                }
+                _ => {}
+            }
+        }
+    }
+    fn effect(e: &mut Effect) {
+        if let Some((_, a)) = &mut e.change {
+            expr(a);
+        }
+    }
+    fn likelihood(l: &mut Likelihood) {
+        if let Likelihood::P(e) = l {
+            expr(e);
+        }
+    }
+    fn delay(d: &mut Delay) {
+        duration(&mut d.lo);
+        if let Some(h) = &mut d.hi {
+            duration(h);
+        }
+    }
+    fn rule(r: &mut RuleDecl) {
+        r.attrs.sort_by_key(|a| matches!(a, RuleAttr::Source(_)));
+        expr(&mut r.condition);
+        match &mut r.effects {
+            Effects::All(list) => list.iter_mut().for_each(effect),
+            Effects::OneOf { branches, .. } => {
+                for b in branches {
+                    b.effects.iter_mut().for_each(effect);
+                    likelihood(&mut b.likelihood);
+                    if let Some(d) = &mut b.delay {
+                        delay(d);
+                    }
+                }
+            }
+        }
+        for a in &mut r.attrs {
+            match a {
+                RuleAttr::Likelihood(l) => likelihood(l),
+                RuleAttr::Delay(d) => delay(d),
+                RuleAttr::Source(_) => {}
+            }
+        }
+    }
+    for item in &mut file.items {
+        match item {
+            Item::Param(n) | Item::Node(n) => node(n),
+            Item::Actor(a) => a.nodes.iter_mut().for_each(node),
+            Item::Rule(r) => rule(r),
+            Item::Scenario(s) => {
+                for i in &mut s.items {
+                    match i {
+                        ScenarioItem::Horizon(d) => duration(d),
+                        ScenarioItem::Hold { value, window, .. } => {
+                            expr(value);
+                            if let Some((a, b)) = window {
+                                duration(a);
+                                duration(b);
+                            }
+                        }
+                        ScenarioItem::Set { value, .. } | ScenarioItem::SetRule { value, .. } => expr(value),
+                        ScenarioItem::At { step, action, .. } => {
+                            duration(step);
+                            if let AtAction::Set(_, v) = action {
+                                expr(v);
+                            }
+                        }
+                        ScenarioItem::Without { .. } => {}
+                        ScenarioItem::Rule(r) => rule(r),
+                    }
+                }
+            }
+            Item::Expect(e) => {
+                for x in &mut e.items {
+                    match x {
+                        Expectation::Stat { at, verdict, .. } => {
+                            if let Some(d) = at {
+                                duration(d);
+                            }
+                            if let Verdict::Compare(_, v) = verdict {
+                                expr(v);
+                            }
+                        }
+                        Expectation::Prob { condition, when, verdict, .. } => {
+                            expr(condition);
+                            if let Some((_, d)) = when {
+                                duration(d);
+                            }
+                            if let Verdict::Compare(_, v) = verdict {
+                                expr(v);
+                            }
+                        }
+                        Expectation::Never { by, .. } | Expectation::Is { by, .. } => {
+                            if let Some(d) = by {
+                                duration(d);
+                            }
+                        }
+                    }
+                }
+            }
+            Item::Model(m) => {
+                for s in &mut m.settings {
+                    if let Setting::Horizon(d) = s {
+                        duration(d);
+                    }
+                }
+            }
+            Item::Import(_) => {}
+        }
+    }
+}
+
+fn sp() -> Span {
+    Span::default()
+}
+
+fn ident_text() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9_]{0,5}".prop_filter("not a keyword", |s| {
+        !crate::check::KEYWORDS.contains(&s.as_str()) && !["p", "mean", "median"].contains(&s.as_str())
+    })
+}
+
+fn ident() -> impl Strategy<Value = Ident> {
+    ident_text().prop_map(|name| Ident { name: name.into(), span: sp() })
+}
+
+fn name_text() -> impl Strategy<Value = String> {
+    (ident_text(), proptest::option::of(ident_text())).prop_map(|(a, b)| match b {
+        Some(b) => format!("{a}.{b}"),
+        None => a,
+    })
+}
+
+fn name() -> impl Strategy<Value = Name> {
+    name_text().prop_map(|text| Name { text: text.into(), span: sp() })
+}
+
+fn num() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(0.0),
+        Just(1.0),
+        Just(0.5),
+        Just(1e-7),
+        Just(3e20),
+        (0u32..100_000).prop_map(|n| f64::from(n) / 100.0),
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = Expr> {
+    let e = |kind| Expr { kind, span: sp() };
+    prop_oneof![
+        num().prop_map(move |v| e(ExprKind::Number(v))),
+        any::<bool>().prop_map(move |b| e(ExprKind::Bool(b))),
+        Just(e(ExprKind::Step)),
+        Just(e(ExprKind::Dt)),
+        name_text().prop_map(move |n| e(ExprKind::Name(n.into()))),
+    ]
+}
+
+fn duration_of(value: Expr) -> impl Strategy<Value = Duration> {
+    proptest::option::of((0usize..9, any::<bool>())).prop_map(move |unit| {
+        let units = [
+            TimeUnit::Step,
+            TimeUnit::Second,
+            TimeUnit::Minute,
+            TimeUnit::Hour,
+            TimeUnit::Day,
+            TimeUnit::Week,
+            TimeUnit::Month,
+            TimeUnit::Quarter,
+            TimeUnit::Year,
+        ];
+        Duration {
+            value: value.clone(),
+            unit: unit.map(|(u, plural)| UnitName { unit: units[u], plural, span: sp() }),
+            span: sp(),
+        }
+    })
+}
+
+fn duration() -> impl Strategy<Value = Duration> {
+    leaf().prop_flat_map(duration_of)
+}
+
+fn expr() -> impl Strategy<Value = Expr> {
+    let e = |kind| Expr { kind, span: sp() };
+    leaf().prop_recursive(4, 24, 4, move |inner| {
+        let ops = prop_oneof![
+            Just(BinOp::Or),
+            Just(BinOp::And),
+            Just(BinOp::Cmp(CmpOp::Lt)),
+            Just(BinOp::Cmp(CmpOp::Ge)),
+            Just(BinOp::Cmp(CmpOp::Eq)),
+            Just(BinOp::Add),
+            Just(BinOp::Sub),
+            Just(BinOp::Mul),
+            Just(BinOp::Div),
+        ];
+        prop_oneof![
+            (ops, inner.clone(), inner.clone())
+                .prop_map(move |(op, a, b)| e(ExprKind::Binary(op, Box::new(a), Box::new(b)))),
+            (prop_oneof![Just(UnOp::Not), Just(UnOp::Neg)], inner.clone())
+                .prop_map(move |(op, a)| e(ExprKind::Unary(op, Box::new(a)))),
+            inner.clone().prop_map(move |a| e(ExprKind::Paren(Box::new(a)))),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(move |(a, b, c)| e(ExprKind::If(Box::new([a, b, c])))),
+            (ident_text(), proptest::collection::vec(inner.clone(), 0..3)).prop_map(move |(n, args)| {
+                e(ExprKind::Call(Box::new(Call { name: n.into(), args })))
+            }),
+            (leaf(), proptest::collection::vec(inner.clone(), 1..3))
+                .prop_map(move |(k, items)| e(ExprKind::AtLeast(Box::new(AtLeast { k, items })))),
+            (inner, duration()).prop_map(move |(c, d)| {
+                e(ExprKind::Sustained(Box::new(Sustained { condition: c, duration: d })))
+            }),
+        ]
+    })
+}
+
+fn string() -> impl Strategy<Value = Str> {
+    "[a-zA-Z0-9 .,:'\"\\\\é–\n\t-]{0,20}".prop_map(|s| Str { value: s.into(), span: sp() })
+}
+
+fn likelihood() -> impl Strategy<Value = Likelihood> {
+    prop_oneof![
+        expr().prop_map(Likelihood::P),
+        prop_oneof![Just("likely"), Just("very_unlikely"), Just("about_as_likely_as_not")]
+            .prop_map(|w| Likelihood::Word(Ident { name: w.into(), span: sp() })),
+    ]
+}
+
+fn delay() -> impl Strategy<Value = Delay> {
+    (duration(), proptest::option::of(duration())).prop_map(|(lo, hi)| Delay { lo, hi, span: sp() })
+}
+
+fn effect() -> impl Strategy<Value = Effect> {
+    let op = prop_oneof![Just(AssignOp::Add), Just(AssignOp::Sub), Just(AssignOp::Set)];
+    (name(), proptest::option::of((op, expr()))).prop_map(|(target, change)| Effect { target, change, span: sp() })
+}
+
+fn rule() -> impl Strategy<Value = RuleDecl> {
+    let branch = (proptest::collection::vec(effect(), 1..3), likelihood(), proptest::option::of(delay()), proptest::option::of(string()))
+        .prop_map(|(effects, likelihood, delay, description)| Branch { effects, likelihood, delay, description, span: sp() });
+    let effects = prop_oneof![
+        proptest::collection::vec(effect(), 1..3).prop_map(Effects::All),
+        proptest::collection::vec(branch, 0..3).prop_map(|branches| Effects::OneOf { branches, span: sp() }),
+    ];
+    let attr = prop_oneof![
+        likelihood().prop_map(RuleAttr::Likelihood),
+        delay().prop_map(|d| RuleAttr::Delay(Box::new(d))),
+        string().prop_map(RuleAttr::Source),
+    ];
+    (ident(), proptest::option::of(string()), any::<bool>(), expr(), effects, proptest::collection::vec(attr, 0..4))
+        .prop_map(|(name, description, when, condition, effects, attrs)| RuleDecl {
+            name,
+            description,
+            kind: if when { RuleKind::When } else { RuleKind::While },
+            condition,
+            effects,
+            attrs,
+            span: sp(),
+        })
+}
+
+fn node(kind: NodeKind) -> impl Strategy<Value = NodeDecl> {
+    let attr = prop_oneof![
+        expr().prop_map(NodeAttr::Value),
+        (expr(), expr()).prop_map(|(lo, hi)| NodeAttr::Range { lo, hi, span: sp() }),
+        expr().prop_map(NodeAttr::Prior),
+        expr().prop_map(NodeAttr::Hazard),
+        string().prop_map(NodeAttr::Description),
+        string().prop_map(NodeAttr::Source),
+    ];
+    // The grammar has no derived parameters.
+    let derived = if kind == NodeKind::Param { Just(None).boxed() } else { proptest::option::of(expr()).boxed() };
+    (ident(), derived, proptest::collection::vec(attr, 0..4))
+        .prop_map(move |(name, derived, attrs)| NodeDecl { kind, name, derived, attrs, span: sp() })
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    let field = prop_oneof![Just(None), Just(Some(SetField::Prior)), Just(Some(SetField::Hazard))];
+    let item = prop_oneof![
+        duration().prop_map(ScenarioItem::Horizon),
+        (name(), expr(), proptest::option::of((duration(), duration())))
+            .prop_map(|(target, value, window)| ScenarioItem::Hold { target, value, window, span: sp() }),
+        (name(), field, expr()).prop_map(|(target, field, value)| ScenarioItem::Set { target, field, value, span: sp() }),
+        (ident(), expr()).prop_map(|(rule, value)| ScenarioItem::SetRule { rule, value, span: sp() }),
+        (duration(), name()).prop_map(|(step, n)| ScenarioItem::At { step, action: AtAction::Event(n), span: sp() }),
+        (duration(), name(), expr())
+            .prop_map(|(step, n, v)| ScenarioItem::At { step, action: AtAction::Set(n, v), span: sp() }),
+        ident().prop_map(|rule| ScenarioItem::Without { rule, span: sp() }),
+        rule().prop_map(ScenarioItem::Rule),
+    ];
+    (ident(), proptest::option::of(ident()), proptest::option::of(string()), proptest::collection::vec(item, 0..4))
+        .prop_map(|(name, extends, title, items)| Scenario { name, extends, title, items, span: sp() })
+}
+
+fn expectation() -> impl Strategy<Value = Expectation> {
+    let verdict = prop_oneof![
+        (prop_oneof![Just(CmpOp::Lt), Just(CmpOp::Ge), Just(CmpOp::Ne)], expr()).prop_map(|(op, e)| Verdict::Compare(op, e)),
+        (any::<bool>(), ident()).prop_map(|(low, other)| Verdict::Than {
+            direction: if low { Direction::Lower } else { Direction::Higher },
+            other
+        }),
+    ];
+    let when = prop_oneof![Just(ProbWhen::At), Just(ProbWhen::By)];
+    prop_oneof![
+        (ident(), name(), proptest::option::of(duration()), verdict.clone())
+            .prop_map(|(stat, target, at, verdict)| Expectation::Stat { stat, target, at, verdict, span: sp() }),
+        (expr(), proptest::option::of((when, duration())), verdict)
+            .prop_map(|(condition, when, verdict)| Expectation::Prob { condition, when, verdict, span: sp() }),
+        (name(), proptest::option::of(duration())).prop_map(|(event, by)| Expectation::Never { event, by, span: sp() }),
+        (name(), ident(), proptest::option::of(duration()))
+            .prop_map(|(event, word, by)| Expectation::Is { event, word, by, span: sp() }),
+    ]
+}
+
+fn item() -> impl Strategy<Value = Item> {
+    prop_oneof![
+        node(NodeKind::Param).prop_map(Item::Param),
+        node(NodeKind::Factor).prop_map(Item::Node),
+        node(NodeKind::Event).prop_map(Item::Node),
+        (ident(), proptest::option::of(string()), proptest::collection::vec(node(NodeKind::Event), 0..3))
+            .prop_map(|(name, description, nodes)| Item::Actor(Actor { name, description, nodes, span: sp() })),
+        rule().prop_map(Item::Rule),
+        scenario().prop_map(Item::Scenario),
+        (ident(), proptest::collection::vec(expectation(), 0..3))
+            .prop_map(|(scenario, items)| Item::Expect(ExpectBlock { scenario, items, span: sp() })),
+        string().prop_map(|path| Item::Import(Import { path, span: sp() })),
+        (string(), duration()).prop_map(|(title, h)| Item::Model(ModelDecl {
+            title,
+            settings: vec![Setting::Horizon(h), Setting::Scale(ScaleDecl::Named(Ident { name: "ipcc".into(), span: sp() }))],
+            span: sp(),
+        })),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn printing_then_parsing_gives_the_same_tree(items in proptest::collection::vec(item(), 0..6)) {
+        let mut file = File { items };
+        let text = print::format(&Parsed { ast: file.clone(), comments: Vec::new() }, "");
+        let mut back = parse_ok(&text).ast;
+        normalize(&mut file);
+        normalize(&mut back);
+        prop_assert_eq!(&back, &file, "\n--- printed\n{}", text);
+        // And printing is a fixed point.
+        let again = print::format(&parse_ok(&text), &text);
+        prop_assert_eq!(again, text);
+    }
+
+    #[test]
+    fn no_input_makes_the_parser_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        if let Ok(text) = decode(bytes) {
+            let _ = parse(FileId(0), &text, &Limits::default());
+        }
+    }
+
+    #[test]
+    fn mutated_models_never_panic(cut in 0usize..3000, flip in 0usize..3000, byte in any::<u8>()) {
+        let mut bytes = include_bytes!("../../tests/data/sketch.whatif").to_vec();
+        let n = bytes.len();
+        bytes[flip % n] = byte;
+        bytes.truncate(cut % (n + 1));
+        if let Ok(text) = decode(bytes) {
+            if let Ok(parsed) = parse(FileId(0), &text, &Limits::default()) {
+                let mut sources = crate::span::SourceMap::new();
+                let id = sources.add("m", text.clone());
+                let _ = crate::check::check(&sources, &[(id, &parsed.ast)], &Limits::default());
+                let _ = print::format(&parsed, &text);
+            }
+        }
+    }
 }
