@@ -9,8 +9,10 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod generate;
 pub mod limits;
 pub mod load;
+pub mod rng;
 pub mod span;
 pub mod syntax;
 

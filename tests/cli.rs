@@ -9,7 +9,9 @@ use std::process::{Command, Output};
 
 fn whatif() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatif"));
-    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env("COLUMNS", "100");
+    cmd.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("COLUMNS", "100");
     cmd
 }
 
@@ -19,7 +21,11 @@ fn root() -> PathBuf {
 
 /// Runs whatif in the project root and returns (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out: Output = whatif().args(args).current_dir(root()).output().expect("the binary runs");
+    let out: Output = whatif()
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -28,7 +34,10 @@ fn run(args: &[&str]) -> (i32, String, String) {
 }
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -58,12 +67,20 @@ fn every_bad_input_has_a_stable_diagnostic() {
         args.push(&rel);
         let (code, stdout, stderr) = run(&args);
         if warning_only {
-            assert_eq!(code, 1, "{rel}: expected exit 1 (warnings denied), got exit {code}\n{stderr}");
+            assert_eq!(
+                code, 1,
+                "{rel}: expected exit 1 (warnings denied), got exit {code}\n{stderr}"
+            );
         } else {
-            assert!(code == 1 || code == 2, "{rel}: expected a failure, got exit {code}\n{stderr}");
+            assert!(
+                code == 1 || code == 2,
+                "{rel}: expected a failure, got exit {code}\n{stderr}"
+            );
         }
         assert!(!stderr.contains("panicked"), "{rel} panicked:\n{stderr}");
-        let source = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let source = std::fs::read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         insta::with_settings!({ description => source, omit_expression => true }, {
             insta::assert_snapshot!(format!("exit: {code}\n--- stdout\n{stdout}--- stderr\n{stderr}"));
         });
@@ -84,7 +101,10 @@ fn every_shipped_model_is_formatted() {
     for file in scenario_files() {
         let rel = relative(&file);
         let (code, _, stderr) = run(&["fmt", "--check", &rel]);
-        assert_eq!(code, 0, "{rel} is not in the canonical layout (run `whatif fmt --write {rel}`):\n{stderr}");
+        assert_eq!(
+            code, 0,
+            "{rel} is not in the canonical layout (run `whatif fmt --write {rel}`):\n{stderr}"
+        );
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use super::Baseline;
 use super::model::{
     EffectOp, ExpectKind, Expr, ExprKind, InterventionKind, Likelihood, Model, NodeId, NodeKind,
     RuleEffects, RuleId, ScenarioId, Start,
@@ -165,6 +166,15 @@ impl Checker<'_> {
                 Ok(resolved) => {
                     self.expectation_steps(&model, &resolved, &mut seen);
                     self.timed_warnings(&model, &resolved, &mut seen);
+                    if id == super::model::BASELINE {
+                        self.baseline = Some(Baseline {
+                            params: resolved.params.clone(),
+                            dt: resolved.dt,
+                            ranges: resolved.nodes.iter().map(|n| n.range).collect(),
+                            delays: resolved.rules.iter().map(|r| r.delay.0).collect(),
+                            horizon: resolved.horizon,
+                        });
+                    }
                 }
                 Err(errors) => {
                     for e in errors {
@@ -402,7 +412,7 @@ impl Checker<'_> {
     }
 
     fn leaving_range(&mut self, model: &Model) {
-        let Ok(base) = values::resolve(model, super::model::BASELINE, &[], &self.limits) else {
+        let Some(base) = self.baseline.take() else {
             return;
         };
         for rule in &model.rules {
@@ -413,8 +423,8 @@ impl Checker<'_> {
                 if !amount.is_constant() {
                     continue;
                 }
-                let v = base.constant(amount);
-                let (lo, hi) = base.nodes[e.target.index()].range;
+                let v = values::eval_const(amount, &base.params, base.dt);
+                let (lo, hi) = base.ranges[e.target.index()];
                 let leaves = match e.op {
                     EffectOp::Set(_) => !(lo..=hi).contains(&v),
                     _ => v.abs() > hi - lo,
@@ -432,10 +442,11 @@ impl Checker<'_> {
         }
         for (i, node) in model.nodes.iter().enumerate() {
             let Some(start) = &node.start else { continue };
-            let (lo, hi) = base.nodes[i].range;
+            let (lo, hi) = base.ranges[i];
+            let value = |e: &Expr| values::eval_const(e, &base.params, base.dt);
             let ends: Vec<f64> = match start {
                 Start::Uniform(a, b) | Start::Triangular(a, _, b) => {
-                    vec![base.constant(a), base.constant(b)]
+                    vec![value(a), value(b)]
                 }
                 _ => Vec::new(),
             };
@@ -455,36 +466,52 @@ impl Checker<'_> {
                 });
             }
         }
+        self.baseline = Some(base);
     }
 
     /// Warns when a horizon is shorter than the longest causal chain: every rule
     /// takes at least its delay, so the chain's end cannot be seen in time.
     fn short_horizon(&mut self, model: &Model) {
-        let Ok(base) = values::resolve(model, super::model::BASELINE, &[], &self.limits) else {
-            return;
+        let Some(base) = &self.baseline else { return };
+        // One edge per (cause, effect) pair, with the longest delay among the
+        // rules linking them.
+        let mut edges: Vec<(u32, u32, u32)> = Vec::new();
+        let mut reads: Vec<NodeId> = Vec::new();
+        let collect = |e: &Expr, into: &mut Vec<NodeId>| {
+            e.visit(&mut |x| {
+                if let ExprKind::Node(n) = x.kind {
+                    into.push(n);
+                }
+            });
         };
-        let mut graph: DiGraph<NodeId, u32> = DiGraph::new();
-        let idx: Vec<NodeIndex> = (0..model.nodes.len())
-            .map(|i| graph.add_node(NodeId::from_index(i)))
-            .collect();
         for (i, rule) in model.rules.iter().enumerate() {
-            let delay = base.rules[i].delay.0;
-            let mut reads = rule.condition.nodes();
+            let delay = base.delays[i];
+            reads.clear();
+            collect(&rule.condition, &mut reads);
             if let Some(Likelihood::P(e)) = &rule.likelihood {
-                reads.extend(e.nodes());
+                collect(e, &mut reads);
             }
             for e in rule.effects.iter() {
-                for r in &reads {
-                    graph.add_edge(idx[r.index()], idx[e.target.index()], delay);
-                }
+                edges.extend(reads.iter().map(|r| (r.0, e.target.0, delay)));
             }
         }
         for (i, node) in model.nodes.iter().enumerate() {
             if let Some(d) = &node.derived {
-                for r in d.nodes() {
-                    graph.add_edge(idx[r.index()], idx[i], 0);
-                }
+                reads.clear();
+                collect(d, &mut reads);
+                edges.extend(reads.iter().map(|r| (r.0, NodeId::from_index(i).0, 0)));
             }
+        }
+        // Longest delay first within a pair, so dedup keeps it.
+        edges.sort_unstable_by_key(|&(a, b, w)| (a, b, std::cmp::Reverse(w)));
+        edges.dedup_by_key(|e| (e.0, e.1));
+        let mut graph: DiGraph<NodeId, u32> =
+            DiGraph::with_capacity(model.nodes.len(), edges.len());
+        for i in 0..model.nodes.len() {
+            graph.add_node(NodeId::from_index(i));
+        }
+        for (a, b, w) in edges {
+            graph.add_edge(NodeIndex::new(a as usize), NodeIndex::new(b as usize), w);
         }
         let Some((length, chain)) = longest_chain(&graph) else {
             return;

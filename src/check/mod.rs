@@ -112,6 +112,17 @@ struct Checker<'a> {
     scenario_sites: Vec<&'a ast::Scenario>,
     expect_sites: Vec<&'a ast::ExpectBlock>,
     model: Option<Model>,
+    /// The baseline's values, once computed, for the warnings that need them.
+    baseline: Option<Baseline>,
+}
+
+/// What the warnings need of the baseline's values.
+struct Baseline {
+    params: Vec<f64>,
+    dt: f64,
+    ranges: Vec<(f64, f64)>,
+    delays: Vec<u32>,
+    horizon: u32,
 }
 
 impl<'a> Checker<'a> {
@@ -132,6 +143,7 @@ impl<'a> Checker<'a> {
             scenario_sites: Vec::new(),
             expect_sites: Vec::new(),
             model: None,
+            baseline: None,
         }
     }
 

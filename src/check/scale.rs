@@ -52,7 +52,12 @@ impl Scale {
     pub fn ipcc() -> Scale {
         let words = IPCC
             .iter()
-            .map(|&(name, lo, hi, point)| Word { name: name.to_string(), point, lo, hi })
+            .map(|&(name, lo, hi, point)| Word {
+                name: name.to_string(),
+                point,
+                lo,
+                hi,
+            })
             .collect();
         Scale {
             name: "ipcc".to_string(),

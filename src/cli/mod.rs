@@ -3,6 +3,7 @@
 
 mod check;
 mod fmt;
+mod generate;
 mod input;
 mod report;
 
@@ -102,6 +103,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Format models in the one canonical layout.
     Fmt(fmt::FmtArgs),
+    /// Generate a synthetic model (for benchmarks).
+    Generate(generate::GenerateArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -139,6 +142,20 @@ impl Outcome {
     }
 }
 
+/// Prints a command's result; a closed pipe (`| head`) ends quietly.
+pub fn print_stdout(text: &str) -> Outcome {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Outcome::Success,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            Outcome::Failure
+        }
+    }
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -154,6 +171,7 @@ pub fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Check(args) => check::run(args, &limits, &reporter, cli.global.quiet),
         Command::Fmt(args) => fmt::run(args, &limits, &reporter),
+        Command::Generate(args) => generate::run(args),
     };
     outcome.code()
 }

@@ -36,6 +36,7 @@ static PRATT: std::sync::LazyLock<PrattParser<Rule>> = std::sync::LazyLock::new(
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
         .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
         .op(Op::prefix(Rule::neg))
+        .op(Op::postfix(Rule::args))
 });
 
 /// Parses `text` (a batch of whole top-level items that starts at byte `base` of
@@ -121,10 +122,7 @@ impl<'i> Children<'i> {
 }
 
 fn is_keyword(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::kw_at | Rule::kw_by | Rule::kw_when | Rule::kw_while
-    )
+    matches!(rule, Rule::kw_at | Rule::kw_by)
 }
 
 impl Lower {
@@ -392,22 +390,40 @@ impl Lower {
             .next_if(Rule::string)
             .map(|s| self.string(s))
             .transpose()?;
-        let kind_pair = c.next()?;
-        let kind = match kind_pair.as_str() {
+        let kind = match c.next()?.as_str() {
             "when" => RuleKind::When,
             _ => RuleKind::While,
         };
         let condition = self.expr(c.next()?)?;
-        let effects = self.effects(c.next()?)?;
+        // The grammar's `effects` is silent: effects (or one `one of`) come first
+        // among the remaining children, then the attributes.
+        let mut all = Vec::new();
+        let mut one_of = None;
         let mut attrs = Vec::new();
         for p in c.rest() {
             attrs.push(match p.as_rule() {
+                Rule::effect => {
+                    all.push(self.effect(p)?);
+                    continue;
+                }
+                Rule::one_of => {
+                    let span = self.span(&p);
+                    let branches = self
+                        .children(p)
+                        .rest()
+                        .map(|b| self.branch(b))
+                        .collect::<Result<Vec<_>>>()
+                        .map(tight)?;
+                    one_of = Some(Effects::OneOf { branches, span });
+                    continue;
+                }
                 Rule::likelihood => RuleAttr::Likelihood(self.likelihood(p)?),
                 Rule::delay => RuleAttr::Delay(Box::new(self.delay(p)?)),
                 Rule::source_attr => RuleAttr::Source(self.string(self.children(p).next()?)?),
                 _ => return Err(self.unexpected(&p)),
             });
         }
+        let effects = one_of.unwrap_or_else(|| Effects::All(tight(all)));
         Ok(RuleDecl {
             name,
             description,
@@ -417,26 +433,6 @@ impl Lower {
             attrs: tight(attrs),
             span,
         })
-    }
-
-    fn effects(&self, pair: Pair<'_, Rule>) -> Result<Effects> {
-        let mut c = self.children(pair);
-        if let Some(one_of) = c.next_if(Rule::one_of) {
-            let span = self.span(&one_of);
-            let branches = self
-                .children(one_of)
-                .rest()
-                .map(|b| self.branch(b))
-                .collect::<Result<Vec<_>>>()
-                .map(tight)?;
-            return Ok(Effects::OneOf { branches, span });
-        }
-        Ok(Effects::All(
-            c.rest()
-                .map(|e| self.effect(e))
-                .collect::<Result<Vec<_>>>()
-                .map(tight)?,
-        ))
     }
 
     fn effect(&self, pair: Pair<'_, Rule>) -> Result<Effect> {
@@ -765,8 +761,33 @@ impl Lower {
             })
             .map_postfix(|lhs, op| {
                 let (lhs, d) = lhs?;
-                too_deep(d + 1)?;
                 let span = lhs.span.to(self.span(&op));
+                if op.as_rule() == Rule::args {
+                    // Arguments follow a name directly (the grammar sees to it).
+                    let ExprKind::Name(name) = lhs.kind else {
+                        return Err(self.unexpected(&op));
+                    };
+                    let mut depth = d;
+                    let mut args = Vec::new();
+                    for p in self.children(op).rest() {
+                        let (e, da) = self.expr_depth(p)?;
+                        depth = depth.max(da);
+                        args.push(e);
+                    }
+                    too_deep(depth + 1)?;
+                    let call = Call {
+                        name,
+                        args: tight(args),
+                    };
+                    return Ok((
+                        Expr {
+                            kind: ExprKind::Call(Box::new(call)),
+                            span,
+                        },
+                        depth + 1,
+                    ));
+                }
+                too_deep(d + 1)?;
                 let dur = self.duration(self.children(op).next()?)?;
                 let kind = ExprKind::Sustained(Box::new(Sustained {
                     condition: lhs,
@@ -850,40 +871,13 @@ impl Lower {
                     depth + 1,
                 ))
             }
-            Rule::reference => {
-                let mut c = self.children(pair);
-                let name = c.next()?;
-                let text: Box<str> = name.as_str().into();
-                match c.next_if(Rule::args) {
-                    None => leaf(match &*text {
-                        "true" => ExprKind::Bool(true),
-                        "false" => ExprKind::Bool(false),
-                        "step" => ExprKind::Step,
-                        "dt" => ExprKind::Dt,
-                        _ => ExprKind::Name(text),
-                    }),
-                    Some(args) => {
-                        let mut depth = 1;
-                        let mut list = Vec::new();
-                        for p in self.children(args).rest() {
-                            let (e, d) = self.expr_depth(p)?;
-                            depth = depth.max(d);
-                            list.push(e);
-                        }
-                        let call = Call {
-                            name: text,
-                            args: tight(list),
-                        };
-                        Ok((
-                            Expr {
-                                kind: ExprKind::Call(Box::new(call)),
-                                span,
-                            },
-                            depth + 1,
-                        ))
-                    }
-                }
-            }
+            Rule::name => leaf(match pair.as_str() {
+                "true" => ExprKind::Bool(true),
+                "false" => ExprKind::Bool(false),
+                "step" => ExprKind::Step,
+                "dt" => ExprKind::Dt,
+                text => ExprKind::Name(text.into()),
+            }),
             _ => Err(self.unexpected(&pair)),
         }
     }
@@ -938,7 +932,7 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
         Rule::not_op | Rule::neg => "an expression",
         Rule::sustained => "`for`",
-        Rule::reference | Rule::name => "a name",
+        Rule::name => "a name",
         Rule::args => "`(`",
         Rule::if_expr => "`if`",
         Rule::at_least => "`at least`",
@@ -948,7 +942,6 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::word => "a likelihood word",
         Rule::number => "a number",
         Rule::string => "a string",
-        Rule::kw_when | Rule::kw_while => "`when` or `while`",
         Rule::kw_at => "`at`",
         Rule::kw_by => "`by`",
         Rule::kw_lower | Rule::kw_higher => "`lower` or `higher`",

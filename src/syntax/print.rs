@@ -753,31 +753,29 @@ fn render(lines: &[Line], comments: &[Comment], source: &str) -> String {
         } else {
             line.depth
         };
-        let mut first = true;
-        for c in &leading[i] {
-            let blank = if first && i > 0 {
-                match line.blank {
-                    Blank::Always => true,
-                    Blank::Never => false,
-                    Blank::Keep => blank_line_before(source, c.start),
-                }
-            } else {
-                i > 0 && blank_line_before(source, c.start)
-            };
-            if blank && !out.ends_with("\n\n") && !out.is_empty() {
-                out.push('\n');
-            }
-            push_comment(&mut out, source, c, comment_depth);
-            first = false;
-        }
+        // The line's blank-line policy applies before its group (its leading
+        // comments, then itself); inside the group the author's blank lines stay.
+        let group_start = leading[i].first().map_or(line.anchor as usize, |c| c.start);
         let blank = i > 0
-            && first
             && match line.blank {
                 Blank::Always => true,
                 Blank::Never => false,
-                Blank::Keep => blank_line_before(source, line.anchor as usize),
+                Blank::Keep => blank_line_before(source, group_start),
             };
         if blank && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        for (k, c) in leading[i].iter().enumerate() {
+            if k > 0 && blank_line_before(source, c.start) && !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            push_comment(&mut out, source, c, comment_depth);
+        }
+        if !leading[i].is_empty()
+            && line.blank != Blank::Never
+            && blank_line_before(source, line.anchor as usize)
+            && !out.ends_with("\n\n")
+        {
             out.push('\n');
         }
         out.push_str(&INDENT.repeat(line.depth));

@@ -22,13 +22,26 @@ fn parses_the_design_sketch() {
 fn precedence_follows_the_table() {
     let text = "param x = 1\nrule r: when not a < 1 for 3 and b or c then e";
     let parsed = parse_ok(text);
-    let Item::Rule(rule) = &parsed.ast.items[1] else { panic!("a rule") };
+    let Item::Rule(rule) = &parsed.ast.items[1] else {
+        panic!("a rule")
+    };
     // or(and(not(for(<(a, 1), 3)), b), c)
-    let ExprKind::Binary(BinOp::Or, left, _) = &rule.condition.kind else { panic!("or on top") };
-    let ExprKind::Binary(BinOp::And, not, _) = &left.kind else { panic!("then and") };
-    let ExprKind::Unary(UnOp::Not, sustained) = &not.kind else { panic!("then not") };
-    let ExprKind::Sustained(s) = &sustained.kind else { panic!("then for") };
-    assert!(matches!(s.condition.kind, ExprKind::Binary(BinOp::Cmp(CmpOp::Lt), ..)));
+    let ExprKind::Binary(BinOp::Or, left, _) = &rule.condition.kind else {
+        panic!("or on top")
+    };
+    let ExprKind::Binary(BinOp::And, not, _) = &left.kind else {
+        panic!("then and")
+    };
+    let ExprKind::Unary(UnOp::Not, sustained) = &not.kind else {
+        panic!("then not")
+    };
+    let ExprKind::Sustained(s) = &sustained.kind else {
+        panic!("then for")
+    };
+    assert!(matches!(
+        s.condition.kind,
+        ExprKind::Binary(BinOp::Cmp(CmpOp::Lt), ..)
+    ));
 }
 
 #[test]
@@ -65,12 +78,16 @@ fn keywords_end_at_word_boundaries() {
 fn large_files_are_parsed_in_parallel_batches_in_order() {
     let mut text = String::new();
     for i in 0..5_000 {
-        text.push_str(&format!("rule r{i}: when a.e{i} then a.f{i} p = 0.5 after 2 // note {i}\n"));
+        text.push_str(&format!(
+            "rule r{i}: when a.e{i} then a.f{i} p = 0.5 after 2 // note {i}\n"
+        ));
     }
     let parsed = parse_ok(&text);
     assert_eq!(parsed.ast.items.len(), 5_000);
     for (i, item) in parsed.ast.items.iter().enumerate() {
-        let Item::Rule(r) = item else { panic!("a rule") };
+        let Item::Rule(r) = item else {
+            panic!("a rule")
+        };
         assert_eq!(&*r.name.name, format!("r{i}"));
     }
     assert_eq!(parsed.comments.len(), 5_000);
@@ -83,7 +100,13 @@ fn large_files_are_parsed_in_parallel_batches_in_order() {
 fn normalize(file: &mut File) {
     fn expr(e: &mut Expr) {
         while let ExprKind::Paren(inner) = &mut e.kind {
-            let inner = std::mem::replace(inner.as_mut(), Expr { kind: ExprKind::Bool(false), span: e.span });
+            let inner = std::mem::replace(
+                inner.as_mut(),
+                Expr {
+                    kind: ExprKind::Bool(false),
+                    span: e.span,
+                },
+            );
             *e = inner;
         }
         match &mut e.kind {
@@ -179,7 +202,9 @@ fn normalize(file: &mut File) {
                                 duration(b);
                             }
                         }
-                        ScenarioItem::Set { value, .. } | ScenarioItem::SetRule { value, .. } => expr(value),
+                        ScenarioItem::Set { value, .. } | ScenarioItem::SetRule { value, .. } => {
+                            expr(value)
+                        }
                         ScenarioItem::At { step, action, .. } => {
                             duration(step);
                             if let AtAction::Set(_, v) = action {
@@ -202,7 +227,12 @@ fn normalize(file: &mut File) {
                                 expr(v);
                             }
                         }
-                        Expectation::Prob { condition, when, verdict, .. } => {
+                        Expectation::Prob {
+                            condition,
+                            when,
+                            verdict,
+                            ..
+                        } => {
                             expr(condition);
                             if let Some((_, d)) = when {
                                 duration(d);
@@ -237,12 +267,16 @@ fn sp() -> Span {
 
 fn ident_text() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9_]{0,5}".prop_filter("not a keyword", |s| {
-        !crate::check::KEYWORDS.contains(&s.as_str()) && !["p", "mean", "median"].contains(&s.as_str())
+        !crate::check::KEYWORDS.contains(&s.as_str())
+            && !["p", "mean", "median"].contains(&s.as_str())
     })
 }
 
 fn ident() -> impl Strategy<Value = Ident> {
-    ident_text().prop_map(|name| Ident { name: name.into(), span: sp() })
+    ident_text().prop_map(|name| Ident {
+        name: name.into(),
+        span: sp(),
+    })
 }
 
 fn name_text() -> impl Strategy<Value = String> {
@@ -253,7 +287,10 @@ fn name_text() -> impl Strategy<Value = String> {
 }
 
 fn name() -> impl Strategy<Value = Name> {
-    name_text().prop_map(|text| Name { text: text.into(), span: sp() })
+    name_text().prop_map(|text| Name {
+        text: text.into(),
+        span: sp(),
+    })
 }
 
 fn num() -> impl Strategy<Value = f64> {
@@ -293,7 +330,11 @@ fn duration_of(value: Expr) -> impl Strategy<Value = Duration> {
         ];
         Duration {
             value: value.clone(),
-            unit: unit.map(|(u, plural)| UnitName { unit: units[u], plural, span: sp() }),
+            unit: unit.map(|(u, plural)| UnitName {
+                unit: units[u],
+                plural,
+                span: sp(),
+            }),
             span: sp(),
         }
     })
@@ -318,34 +359,57 @@ fn expr() -> impl Strategy<Value = Expr> {
             Just(BinOp::Div),
         ];
         prop_oneof![
-            (ops, inner.clone(), inner.clone())
-                .prop_map(move |(op, a, b)| e(ExprKind::Binary(op, Box::new(a), Box::new(b)))),
+            (ops, inner.clone(), inner.clone()).prop_map(move |(op, a, b)| e(ExprKind::Binary(
+                op,
+                Box::new(a),
+                Box::new(b)
+            ))),
             (prop_oneof![Just(UnOp::Not), Just(UnOp::Neg)], inner.clone())
                 .prop_map(move |(op, a)| e(ExprKind::Unary(op, Box::new(a)))),
-            inner.clone().prop_map(move |a| e(ExprKind::Paren(Box::new(a)))),
+            inner
+                .clone()
+                .prop_map(move |a| e(ExprKind::Paren(Box::new(a)))),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(move |(a, b, c)| e(ExprKind::If(Box::new([a, b, c])))),
-            (ident_text(), proptest::collection::vec(inner.clone(), 0..3)).prop_map(move |(n, args)| {
-                e(ExprKind::Call(Box::new(Call { name: n.into(), args })))
-            }),
+            (ident_text(), proptest::collection::vec(inner.clone(), 0..3)).prop_map(
+                move |(n, args)| {
+                    e(ExprKind::Call(Box::new(Call {
+                        name: n.into(),
+                        args,
+                    })))
+                }
+            ),
             (leaf(), proptest::collection::vec(inner.clone(), 1..3))
                 .prop_map(move |(k, items)| e(ExprKind::AtLeast(Box::new(AtLeast { k, items })))),
             (inner, duration()).prop_map(move |(c, d)| {
-                e(ExprKind::Sustained(Box::new(Sustained { condition: c, duration: d })))
+                e(ExprKind::Sustained(Box::new(Sustained {
+                    condition: c,
+                    duration: d,
+                })))
             }),
         ]
     })
 }
 
 fn string() -> impl Strategy<Value = Str> {
-    "[a-zA-Z0-9 .,:'\"\\\\é–\n\t-]{0,20}".prop_map(|s| Str { value: s.into(), span: sp() })
+    "[a-zA-Z0-9 .,:'\"\\\\é–\n\t-]{0,20}".prop_map(|s| Str {
+        value: s.into(),
+        span: sp(),
+    })
 }
 
 fn likelihood() -> impl Strategy<Value = Likelihood> {
     prop_oneof![
         expr().prop_map(Likelihood::P),
-        prop_oneof![Just("likely"), Just("very_unlikely"), Just("about_as_likely_as_not")]
-            .prop_map(|w| Likelihood::Word(Ident { name: w.into(), span: sp() })),
+        prop_oneof![
+            Just("likely"),
+            Just("very_unlikely"),
+            Just("about_as_likely_as_not")
+        ]
+        .prop_map(|w| Likelihood::Word(Ident {
+            name: w.into(),
+            span: sp()
+        })),
     ]
 }
 
@@ -354,32 +418,67 @@ fn delay() -> impl Strategy<Value = Delay> {
 }
 
 fn effect() -> impl Strategy<Value = Effect> {
-    let op = prop_oneof![Just(AssignOp::Add), Just(AssignOp::Sub), Just(AssignOp::Set)];
-    (name(), proptest::option::of((op, expr()))).prop_map(|(target, change)| Effect { target, change, span: sp() })
+    let op = prop_oneof![
+        Just(AssignOp::Add),
+        Just(AssignOp::Sub),
+        Just(AssignOp::Set)
+    ];
+    (name(), proptest::option::of((op, expr()))).prop_map(|(target, change)| Effect {
+        target,
+        change,
+        span: sp(),
+    })
 }
 
 fn rule() -> impl Strategy<Value = RuleDecl> {
-    let branch = (proptest::collection::vec(effect(), 1..3), likelihood(), proptest::option::of(delay()), proptest::option::of(string()))
-        .prop_map(|(effects, likelihood, delay, description)| Branch { effects, likelihood, delay, description, span: sp() });
+    let branch = (
+        proptest::collection::vec(effect(), 1..3),
+        likelihood(),
+        proptest::option::of(delay()),
+        proptest::option::of(string()),
+    )
+        .prop_map(|(effects, likelihood, delay, description)| Branch {
+            effects,
+            likelihood,
+            delay,
+            description,
+            span: sp(),
+        });
     let effects = prop_oneof![
         proptest::collection::vec(effect(), 1..3).prop_map(Effects::All),
-        proptest::collection::vec(branch, 0..3).prop_map(|branches| Effects::OneOf { branches, span: sp() }),
+        proptest::collection::vec(branch, 0..3).prop_map(|branches| Effects::OneOf {
+            branches,
+            span: sp()
+        }),
     ];
     let attr = prop_oneof![
         likelihood().prop_map(RuleAttr::Likelihood),
         delay().prop_map(|d| RuleAttr::Delay(Box::new(d))),
         string().prop_map(RuleAttr::Source),
     ];
-    (ident(), proptest::option::of(string()), any::<bool>(), expr(), effects, proptest::collection::vec(attr, 0..4))
-        .prop_map(|(name, description, when, condition, effects, attrs)| RuleDecl {
-            name,
-            description,
-            kind: if when { RuleKind::When } else { RuleKind::While },
-            condition,
-            effects,
-            attrs,
-            span: sp(),
-        })
+    (
+        ident(),
+        proptest::option::of(string()),
+        any::<bool>(),
+        expr(),
+        effects,
+        proptest::collection::vec(attr, 0..4),
+    )
+        .prop_map(
+            |(name, description, when, condition, effects, attrs)| RuleDecl {
+                name,
+                description,
+                kind: if when {
+                    RuleKind::When
+                } else {
+                    RuleKind::While
+                },
+                condition,
+                effects,
+                attrs,
+                span: sp(),
+            },
+        )
 }
 
 fn node(kind: NodeKind) -> impl Strategy<Value = NodeDecl> {
@@ -392,46 +491,132 @@ fn node(kind: NodeKind) -> impl Strategy<Value = NodeDecl> {
         string().prop_map(NodeAttr::Source),
     ];
     // The grammar has no derived parameters.
-    let derived = if kind == NodeKind::Param { Just(None).boxed() } else { proptest::option::of(expr()).boxed() };
-    (ident(), derived, proptest::collection::vec(attr, 0..4))
-        .prop_map(move |(name, derived, attrs)| NodeDecl { kind, name, derived, attrs, span: sp() })
+    let derived = if kind == NodeKind::Param {
+        Just(None).boxed()
+    } else {
+        proptest::option::of(expr()).boxed()
+    };
+    (ident(), derived, proptest::collection::vec(attr, 0..4)).prop_map(
+        move |(name, derived, attrs)| NodeDecl {
+            kind,
+            name,
+            derived,
+            attrs,
+            span: sp(),
+        },
+    )
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
-    let field = prop_oneof![Just(None), Just(Some(SetField::Prior)), Just(Some(SetField::Hazard))];
+    let field = prop_oneof![
+        Just(None),
+        Just(Some(SetField::Prior)),
+        Just(Some(SetField::Hazard))
+    ];
     let item = prop_oneof![
         duration().prop_map(ScenarioItem::Horizon),
-        (name(), expr(), proptest::option::of((duration(), duration())))
-            .prop_map(|(target, value, window)| ScenarioItem::Hold { target, value, window, span: sp() }),
-        (name(), field, expr()).prop_map(|(target, field, value)| ScenarioItem::Set { target, field, value, span: sp() }),
-        (ident(), expr()).prop_map(|(rule, value)| ScenarioItem::SetRule { rule, value, span: sp() }),
-        (duration(), name()).prop_map(|(step, n)| ScenarioItem::At { step, action: AtAction::Event(n), span: sp() }),
-        (duration(), name(), expr())
-            .prop_map(|(step, n, v)| ScenarioItem::At { step, action: AtAction::Set(n, v), span: sp() }),
+        (
+            name(),
+            expr(),
+            proptest::option::of((duration(), duration()))
+        )
+            .prop_map(|(target, value, window)| ScenarioItem::Hold {
+                target,
+                value,
+                window,
+                span: sp()
+            }),
+        (name(), field, expr()).prop_map(|(target, field, value)| ScenarioItem::Set {
+            target,
+            field,
+            value,
+            span: sp()
+        }),
+        (ident(), expr()).prop_map(|(rule, value)| ScenarioItem::SetRule {
+            rule,
+            value,
+            span: sp()
+        }),
+        (duration(), name()).prop_map(|(step, n)| ScenarioItem::At {
+            step,
+            action: AtAction::Event(n),
+            span: sp()
+        }),
+        (duration(), name(), expr()).prop_map(|(step, n, v)| ScenarioItem::At {
+            step,
+            action: AtAction::Set(n, v),
+            span: sp()
+        }),
         ident().prop_map(|rule| ScenarioItem::Without { rule, span: sp() }),
         rule().prop_map(ScenarioItem::Rule),
     ];
-    (ident(), proptest::option::of(ident()), proptest::option::of(string()), proptest::collection::vec(item, 0..4))
-        .prop_map(|(name, extends, title, items)| Scenario { name, extends, title, items, span: sp() })
+    (
+        ident(),
+        proptest::option::of(ident()),
+        proptest::option::of(string()),
+        proptest::collection::vec(item, 0..4),
+    )
+        .prop_map(|(name, extends, title, items)| Scenario {
+            name,
+            extends,
+            title,
+            items,
+            span: sp(),
+        })
 }
 
 fn expectation() -> impl Strategy<Value = Expectation> {
     let verdict = prop_oneof![
-        (prop_oneof![Just(CmpOp::Lt), Just(CmpOp::Ge), Just(CmpOp::Ne)], expr()).prop_map(|(op, e)| Verdict::Compare(op, e)),
+        (
+            prop_oneof![Just(CmpOp::Lt), Just(CmpOp::Ge), Just(CmpOp::Ne)],
+            expr()
+        )
+            .prop_map(|(op, e)| Verdict::Compare(op, e)),
         (any::<bool>(), ident()).prop_map(|(low, other)| Verdict::Than {
-            direction: if low { Direction::Lower } else { Direction::Higher },
+            direction: if low {
+                Direction::Lower
+            } else {
+                Direction::Higher
+            },
             other
         }),
     ];
     let when = prop_oneof![Just(ProbWhen::At), Just(ProbWhen::By)];
     prop_oneof![
-        (ident(), name(), proptest::option::of(duration()), verdict.clone())
-            .prop_map(|(stat, target, at, verdict)| Expectation::Stat { stat, target, at, verdict, span: sp() }),
-        (expr(), proptest::option::of((when, duration())), verdict)
-            .prop_map(|(condition, when, verdict)| Expectation::Prob { condition, when, verdict, span: sp() }),
-        (name(), proptest::option::of(duration())).prop_map(|(event, by)| Expectation::Never { event, by, span: sp() }),
-        (name(), ident(), proptest::option::of(duration()))
-            .prop_map(|(event, word, by)| Expectation::Is { event, word, by, span: sp() }),
+        (
+            ident(),
+            name(),
+            proptest::option::of(duration()),
+            verdict.clone()
+        )
+            .prop_map(|(stat, target, at, verdict)| Expectation::Stat {
+                stat,
+                target,
+                at,
+                verdict,
+                span: sp()
+            }),
+        (expr(), proptest::option::of((when, duration())), verdict).prop_map(
+            |(condition, when, verdict)| Expectation::Prob {
+                condition,
+                when,
+                verdict,
+                span: sp()
+            }
+        ),
+        (name(), proptest::option::of(duration())).prop_map(|(event, by)| Expectation::Never {
+            event,
+            by,
+            span: sp()
+        }),
+        (name(), ident(), proptest::option::of(duration())).prop_map(|(event, word, by)| {
+            Expectation::Is {
+                event,
+                word,
+                by,
+                span: sp(),
+            }
+        }),
     ]
 }
 
@@ -440,16 +625,36 @@ fn item() -> impl Strategy<Value = Item> {
         node(NodeKind::Param).prop_map(Item::Param),
         node(NodeKind::Factor).prop_map(Item::Node),
         node(NodeKind::Event).prop_map(Item::Node),
-        (ident(), proptest::option::of(string()), proptest::collection::vec(node(NodeKind::Event), 0..3))
-            .prop_map(|(name, description, nodes)| Item::Actor(Actor { name, description, nodes, span: sp() })),
+        (
+            ident(),
+            proptest::option::of(string()),
+            proptest::collection::vec(node(NodeKind::Event), 0..3)
+        )
+            .prop_map(|(name, description, nodes)| Item::Actor(Actor {
+                name,
+                description,
+                nodes,
+                span: sp()
+            })),
         rule().prop_map(Item::Rule),
         scenario().prop_map(Item::Scenario),
-        (ident(), proptest::collection::vec(expectation(), 0..3))
-            .prop_map(|(scenario, items)| Item::Expect(ExpectBlock { scenario, items, span: sp() })),
+        (ident(), proptest::collection::vec(expectation(), 0..3)).prop_map(|(scenario, items)| {
+            Item::Expect(ExpectBlock {
+                scenario,
+                items,
+                span: sp(),
+            })
+        }),
         string().prop_map(|path| Item::Import(Import { path, span: sp() })),
         (string(), duration()).prop_map(|(title, h)| Item::Model(ModelDecl {
             title,
-            settings: vec![Setting::Horizon(h), Setting::Scale(ScaleDecl::Named(Ident { name: "ipcc".into(), span: sp() }))],
+            settings: vec![
+                Setting::Horizon(h),
+                Setting::Scale(ScaleDecl::Named(Ident {
+                    name: "ipcc".into(),
+                    span: sp()
+                }))
+            ],
             span: sp(),
         })),
     ]

@@ -1,0 +1,106 @@
+//! Parse + check throughput and peak memory on generated models of 10 KB to
+//! 10 MB. Prints figures; asserts nothing. Run with `cargo bench --bench parse_check`.
+//!
+//! Each size runs in a child process (this binary with `--child BYTES`), so the
+//! peak memory (VmHWM, reset after the model text is generated) is that of one
+//! parse and check alone; the text itself is included in it.
+
+use std::process::Command;
+use std::time::Instant;
+
+use whatif::generate::{Synthetic, synthetic};
+use whatif::limits::Limits;
+use whatif::load::NoImports;
+
+fn model_of_size(bytes: usize) -> String {
+    // A generated rule takes about 70 bytes; refine once.
+    let mut rules = (bytes / 70).max(10);
+    let mut text = synthetic(&Synthetic {
+        rules,
+        ..Synthetic::default()
+    });
+    rules = (rules as f64 * bytes as f64 / text.len() as f64) as usize;
+    text = synthetic(&Synthetic {
+        rules: rules.max(1),
+        ..Synthetic::default()
+    });
+    text
+}
+
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn child(bytes: usize) {
+    let text = model_of_size(bytes);
+    let len = text.len();
+    // Reset the peak-memory mark, so it measures what follows.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let limits = Limits::default();
+    let mut best = f64::INFINITY;
+    let reps = if len < 1_000_000 { 20 } else { 3 };
+    for _ in 0..reps {
+        let bytes = text.clone().into_bytes();
+        let start = Instant::now();
+        let analysis = whatif::analyze(&mut NoImports, "bench", "bench.whatif", bytes, &limits);
+        let secs = start.elapsed().as_secs_f64();
+        assert!(analysis.model.is_some(), "the generated model checks");
+        drop(analysis);
+        best = best.min(secs);
+    }
+    let peak = status_kib("VmHWM:").unwrap_or(0) * 1024;
+    println!("{len}\t{best}\t{peak}");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let bytes = args
+            .get(i + 1)
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(10_000);
+        child(bytes);
+        return;
+    }
+    let exe = std::env::current_exe().expect("own path");
+    println!(
+        "parse + check of generated models (best of several runs; peak = process high-water mark)"
+    );
+    println!(
+        "{:>12} {:>10} {:>10} {:>12} {:>8}",
+        "bytes", "seconds", "MB/s", "peak MiB", "peak/in"
+    );
+    for size in [10_000usize, 100_000, 1_000_000, 10_000_000] {
+        let out = Command::new(&exe)
+            .args(["--child", &size.to_string()])
+            .output()
+            .expect("child runs");
+        let line = String::from_utf8_lossy(&out.stdout);
+        let fields: Vec<f64> = line
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        if let [len, secs, peak] = fields[..] {
+            println!(
+                "{:>12} {:>10.4} {:>10.1} {:>12.1} {:>8.1}",
+                len as u64,
+                secs,
+                len / secs / 1e6,
+                peak / 1048576.0,
+                peak / len
+            );
+        } else {
+            eprintln!(
+                "size {size}: child failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
