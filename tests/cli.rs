@@ -121,3 +121,31 @@ fn formatting_is_idempotent_on_every_shipped_model() {
         assert_eq!(once, twice, "formatting {rel} twice differs from once");
     }
 }
+
+/// The ```whatif blocks of the documentation: each is a complete model that
+/// checks and is already in the canonical layout.
+#[test]
+fn every_docs_example_checks_and_is_formatted() {
+    let mut count = 0;
+    for entry in std::fs::read_dir(root().join("docs")).expect("docs/ exists") {
+        let path = entry.expect("a docs entry").path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable docs");
+        for (i, block) in text.split("```whatif\n").skip(1).enumerate() {
+            let model = block.split("```").next().unwrap_or("");
+            let tmp = std::env::temp_dir().join(format!("whatif-doc-{}-{}-{i}.whatif", std::process::id(), count));
+            std::fs::write(&tmp, model).expect("temp file");
+            let tmp_str = tmp.to_str().expect("utf-8 path");
+            let (code, _, stderr) = run(&["check", "--color", "never", tmp_str]);
+            let (_, formatted, _) = run(&["fmt", tmp_str]);
+            let _ = std::fs::remove_file(&tmp);
+            let name = format!("{} example {}", relative(&path), i + 1);
+            assert_eq!(code, 0, "{name} does not check:\n{stderr}\n{model}");
+            assert_eq!(formatted, model, "{name} is not in the canonical layout");
+            count += 1;
+        }
+    }
+    assert!(count > 0, "the docs have ```whatif examples");
+}
