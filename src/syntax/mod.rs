@@ -142,10 +142,7 @@ fn item_errors(
 }
 
 /// Runs `parse` over `batches` on a few big-stack threads, keeping their order.
-fn run_parsers<T: Send, R: Send>(batches: &[T], parse: impl Fn(&T) -> R + Sync) -> Vec<R>
-where
-    T: Sync,
-{
+fn run_parsers<T: Send + Sync, R: Send>(batches: &[T], parse: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(batches.len())

@@ -689,13 +689,13 @@ proptest! {
         let n = bytes.len();
         bytes[flip % n] = byte;
         bytes.truncate(cut % (n + 1));
-        if let Ok(text) = decode(bytes) {
-            if let Ok(parsed) = parse(FileId(0), &text, &Limits::default()) {
-                let mut sources = crate::span::SourceMap::new();
-                let id = sources.add("m", text.clone());
-                let _ = crate::check::check(&sources, &[(id, &parsed.ast)], &Limits::default());
-                let _ = print::format(&parsed, &text);
-            }
+        if let Ok(text) = decode(bytes)
+            && let Ok(parsed) = parse(FileId(0), &text, &Limits::default())
+        {
+            let mut sources = crate::span::SourceMap::new();
+            let id = sources.add("m", text.clone());
+            let _ = crate::check::check(&sources, &[(id, &parsed.ast)], &Limits::default());
+            let _ = print::format(&parsed, &text);
         }
     }
 }
