@@ -135,7 +135,11 @@ fn every_docs_example_checks_and_is_formatted() {
         let text = std::fs::read_to_string(&path).expect("readable docs");
         for (i, block) in text.split("```whatif\n").skip(1).enumerate() {
             let model = block.split("```").next().unwrap_or("");
-            let tmp = std::env::temp_dir().join(format!("whatif-doc-{}-{}-{i}.whatif", std::process::id(), count));
+            let tmp = std::env::temp_dir().join(format!(
+                "whatif-doc-{}-{}-{i}.whatif",
+                std::process::id(),
+                count
+            ));
             std::fs::write(&tmp, model).expect("temp file");
             let tmp_str = tmp.to_str().expect("utf-8 path");
             let (code, _, stderr) = run(&["check", "--color", "never", tmp_str]);
@@ -148,4 +152,47 @@ fn every_docs_example_checks_and_is_formatted() {
         }
     }
     assert!(count > 0, "the docs have ```whatif examples");
+}
+
+/// A diagnostic far along a very long line is reported without its snippet:
+/// miette cannot pad past 65,535 columns, and must not be asked to.
+#[test]
+fn a_diagnostic_on_a_very_long_line_is_compact() {
+    let tmp = std::env::temp_dir().join(format!("whatif-long-{}.whatif", std::process::id()));
+    let text = format!(
+        "model \"m\" {{ horizon 10 steps }}\nparam p = 1{}:\n",
+        " ".repeat(70_000)
+    );
+    std::fs::write(&tmp, text).expect("temp file");
+    let (code, _, stderr) = run(&[
+        "check",
+        "--color",
+        "never",
+        tmp.to_str().expect("utf-8 path"),
+    ]);
+    let _ = std::fs::remove_file(&tmp);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains(":2:70012: error[whatif::syntax::unexpected]: expected"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("too long to show"), "{stderr}");
+}
+
+/// `whatif check FILE | head`: a reader that goes away is not an error.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let mut child = whatif()
+        .args(["check", "--color", "never", "scenarios/x_platform.whatif"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the binary ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
 }

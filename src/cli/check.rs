@@ -3,8 +3,10 @@
 use clap::{Args, ValueEnum};
 use whatif::limits::Limits;
 
+use whatif::check::Model;
+
 use super::report::Reporter;
-use super::{Outcome, input};
+use super::{Outcome, input, print_stderr, print_stdout};
 
 /// `whatif check FILE...`
 #[derive(Debug, Args)]
@@ -38,7 +40,7 @@ pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) 
                 if args.format == Format::Json {
                     json_files.push(serde_json::json!({ "file": arg, "error": message }));
                 } else {
-                    eprintln!("error: {message}");
+                    print_stderr(&format!("error: {message}\n"));
                 }
                 outcome = outcome.max(Outcome::Failure);
                 errors += 1;
@@ -68,18 +70,12 @@ pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) 
             Format::Text => {
                 reporter.print_all(&analysis.diagnostics, &analysis.sources);
                 if !quiet && let Some(model) = &analysis.model {
-                    println!(
-                        "ok: {name} ({} nodes, {} rules, {} scenarios, {} expectations{})",
-                        model.nodes.len(),
-                        model.rules.len(),
-                        model.scenarios.len() - 1,
-                        model.expectations.len(),
-                        match file_warnings {
-                            0 => String::new(),
-                            1 => ", 1 warning".to_string(),
-                            n => format!(", {n} warnings"),
-                        }
-                    );
+                    outcome = outcome.max(print_stdout(&summary(
+                        &name,
+                        model,
+                        file_warnings,
+                        args.deny_warnings,
+                    )));
                 }
             }
         }
@@ -87,13 +83,54 @@ pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) 
     if args.format == Format::Json {
         let out =
             serde_json::json!({ "files": json_files, "errors": errors, "warnings": warnings });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        let json = serde_json::to_string_pretty(&out).unwrap_or_default();
+        outcome = outcome.max(print_stdout(&format!("{json}\n")));
     } else if !quiet && errors > 0 {
-        eprintln!(
-            "{errors} error{}, {warnings} warning{}",
-            if errors == 1 { "" } else { "s" },
-            if warnings == 1 { "" } else { "s" }
-        );
+        print_stderr(&format!(
+            "{}, {}\n",
+            count(errors, "error"),
+            count(warnings, "warning")
+        ));
     }
     outcome
+}
+
+/// The line for a file that checked: `ok: FILE (3 nodes, 1 rule, …)`, or, when
+/// warnings are denied and there are some, `warnings: FILE (2 warnings)`, since
+/// the file is then not ok.
+fn summary(name: &str, model: &Model, warnings: usize, deny_warnings: bool) -> String {
+    if deny_warnings && warnings > 0 {
+        return format!("warnings: {name} ({})\n", count(warnings, "warning"));
+    }
+    let mut parts = vec![
+        count(model.nodes.len(), "node"),
+        count(model.rules.len(), "rule"),
+        count(model.scenarios.len() - 1, "scenario"),
+        count(model.expectations.len(), "expectation"),
+    ];
+    if warnings > 0 {
+        parts.push(count(warnings, "warning"));
+    }
+    format!("ok: {name} ({})\n", parts.join(", "))
+}
+
+/// `1 rule`, `2 rules`, `0 rules`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(0, "rule"), "0 rules");
+        assert_eq!(count(1, "rule"), "1 rule");
+        assert_eq!(count(2, "warning"), "2 warnings");
+    }
 }

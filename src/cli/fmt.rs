@@ -10,7 +10,7 @@ use whatif::span::SourceMap;
 use whatif::syntax;
 
 use super::report::Reporter;
-use super::{Outcome, input};
+use super::{Outcome, input, print_stderr, print_stdout};
 
 /// `whatif fmt [--check | --write] FILE...`
 #[derive(Debug, Args)]
@@ -33,7 +33,7 @@ pub fn run(args: &FmtArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         let input = match input::read(arg) {
             Ok(i) => i,
             Err(message) => {
-                eprintln!("error: {message}");
+                print_stderr(&format!("error: {message}\n"));
                 outcome = outcome.max(Outcome::Failure);
                 continue;
             }
@@ -49,25 +49,22 @@ pub fn run(args: &FmtArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         let unchanged = formatted.as_bytes() == input.bytes.as_slice();
         if args.check {
             if !unchanged {
-                eprintln!("{}: not formatted", input.name);
+                print_stderr(&format!("{}: not formatted\n", input.name));
                 outcome = outcome.max(Outcome::Found);
             }
         } else if args.write {
             match &input.path {
                 Some(path) if !unchanged => {
                     if let Err(e) = write_atomically(path, formatted.as_bytes()) {
-                        eprintln!("error: cannot write `{}`: {e}", input.name);
+                        print_stderr(&format!("error: cannot write `{}`: {e}\n", input.name));
                         outcome = outcome.max(Outcome::Failure);
                     }
                 }
                 Some(_) => {}
-                None => print!("{formatted}"),
+                None => outcome = outcome.max(print_stdout(&formatted)),
             }
         } else {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(formatted.as_bytes()).is_err() {
-                return outcome;
-            }
+            outcome = outcome.max(print_stdout(&formatted));
         }
     }
     outcome

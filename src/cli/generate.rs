@@ -58,7 +58,7 @@ pub fn run(args: &GenerateArgs) -> Outcome {
         Some(path) => match super::fmt::write_atomically(path, text.as_bytes()) {
             Ok(()) => Outcome::Success,
             Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
+                super::print_stderr(&format!("error: cannot write `{}`: {e}\n", path.display()));
                 Outcome::Failure
             }
         },

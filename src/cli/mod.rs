@@ -150,10 +150,18 @@ pub fn print_stdout(text: &str) -> Outcome {
         Ok(()) => Outcome::Success,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
         Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
+            print_stderr(&format!("error: cannot write the output: {e}\n"));
             Outcome::Failure
         }
     }
+}
+
+/// Prints diagnostics and messages; standard error closed or broken is no
+/// reason to panic (`eprint!` would), and there is nowhere left to complain.
+pub fn print_stderr(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
 /// Runs the command line.
