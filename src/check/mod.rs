@@ -329,23 +329,39 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Names longer than this get no suggestion: nobody misspells a name that long,
+/// and edit distance costs the product of the two lengths.
+pub(crate) const LONGEST_SUGGESTED: usize = 64;
+
 /// "did you mean `x`?" for `name` among `candidates`, by edit distance.
 fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    if name.len() > LONGEST_SUGGESTED {
+        return None;
+    }
     let local = name.rsplit('.').next().unwrap_or(name);
+    let limit = (name.len() / 3).max(1);
+    // Two strings whose lengths differ by more than `limit` are further apart
+    // than `limit`: skip them without computing the distance.
+    let distance = |a: &str, b: &str| {
+        if a.len().abs_diff(b.len()) > limit {
+            usize::MAX
+        } else {
+            strsim::levenshtein(a, b)
+        }
+    };
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
         let cand_local = cand.rsplit('.').next().unwrap_or(cand);
-        let d = strsim::levenshtein(name, cand).min(if name.contains('.') {
+        let d = distance(name, cand).min(if name.contains('.') {
             usize::MAX
         } else {
-            strsim::levenshtein(local, cand_local)
+            distance(local, cand_local)
         });
         if best.is_none_or(|(bd, bc)| d < bd || (d == bd && cand < bc)) {
             best = Some((d, cand));
         }
     }
     let (d, cand) = best?;
-    let limit = (name.len() / 3).max(1);
     (d <= limit && d > 0 || (d == 0 && cand != name)).then(|| format!("did you mean `{cand}`?"))
 }
 

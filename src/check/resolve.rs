@@ -57,6 +57,9 @@ impl Checker<'_> {
 
     /// "did you mean" among the names visible from `scope`.
     pub(super) fn suggest(&self, name: &str, scope: Scope<'_>) -> Option<String> {
+        if name.len() > super::LONGEST_SUGGESTED {
+            return None;
+        }
         let prefix = scope.actor.map(|a| format!("{a}."));
         let candidates: Vec<&str> = self
             .symbols
