@@ -10,6 +10,58 @@ use thiserror::Error;
 use crate::limits::Limit;
 use crate::span::Span;
 
+/// A number as people read it: at most six significant digits, so that a
+/// computed 1.2999999999999998 reads 1.3 and 3/7 reads 0.428571; whole numbers
+/// up to 10^15 in full; larger and tiny ones as `1.5e20`, `2e-7`.
+#[must_use]
+pub fn format_number(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "infinity" } else { "-infinity" }.to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = v.abs();
+    if !(1e-4..1e15).contains(&magnitude) {
+        let text = format!("{v:.5e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        return format!("{}e{exponent}", trim_zeros(mantissa));
+    }
+    // Digits after the point for six significant ones; `log10` of a value in
+    // range is within ±15, so the casts are exact.
+    #[allow(clippy::cast_possible_truncation)]
+    let digits = (5 - magnitude.log10().floor() as i32).max(0);
+    let text = format!("{v:.*}", digits.unsigned_abs() as usize);
+    let text = trim_zeros(&text);
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// `1.50000` → `1.5`, `2.000` → `2`; text without a point is kept.
+fn trim_zeros(text: &str) -> &str {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text
+    }
+}
+
+/// A number in a diagnostic: the value itself, displayed by [`format_number`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_number(self.0))
+    }
+}
+
 /// A problem that makes the model unusable.
 #[derive(Clone, Debug, Error, Diagnostic, PartialEq)]
 pub enum CheckError {
@@ -133,7 +185,7 @@ pub enum CheckError {
     #[diagnostic(code(whatif::check::arity))]
     Arity {
         /// The call.
-        #[label("{found} arguments")]
+        #[label("{given}")]
         at: Span,
         /// The function.
         name: String,
@@ -141,6 +193,11 @@ pub enum CheckError {
         expected: String,
         /// How many were given.
         found: usize,
+        /// The same, with its noun: "1 argument", "3 arguments".
+        given: String,
+        /// How to call it: "write `clamp(x, lo, hi)`".
+        #[help]
+        help: String,
     },
     /// A distribution outside a starting value.
     #[error("`{name}` is a distribution and can only be a factor's starting value")]
@@ -165,13 +222,13 @@ pub enum CheckError {
         /// What the value is ("the starting value", "the held value", …).
         what: &'static str,
         /// The value.
-        value: f64,
+        value: Num,
         /// The node or parameter.
         name: String,
         /// Lower end.
-        lo: f64,
+        lo: Num,
         /// Upper end.
-        hi: f64,
+        hi: Num,
         /// Where the value came from, when an override (`--set …`).
         #[help]
         help: Option<String>,
@@ -186,7 +243,7 @@ pub enum CheckError {
         /// What it is ("likelihood", "prior", …).
         what: &'static str,
         /// The value.
-        value: f64,
+        value: Num,
         /// A hint (e.g. a percentage written as a number).
         #[help]
         help: Option<String>,
@@ -204,7 +261,7 @@ pub enum CheckError {
         #[label("sums to {sum}")]
         at: Span,
         /// The sum.
-        sum: f64,
+        sum: Num,
     },
     /// A likelihood word the scale does not have.
     #[error("unknown likelihood word `{word}`")]
@@ -232,32 +289,35 @@ pub enum CheckError {
         #[label("{problem}")]
         at: Span,
         /// Lower end.
-        lo: f64,
+        lo: Num,
         /// Upper end.
-        hi: f64,
+        hi: Num,
         /// "reversed" or "empty".
         problem: &'static str,
     },
     /// A horizon of zero or fewer steps.
     #[error("the horizon must be at least one step, not {steps}")]
-    #[diagnostic(code(whatif::check::horizon))]
+    #[diagnostic(
+        code(whatif::check::horizon),
+        help("the horizon is how many steps a run lasts, e.g. `horizon 52 steps`")
+    )]
     Horizon {
         /// The horizon.
         #[label("not a positive number of steps")]
         at: Span,
         /// Its value.
-        steps: f64,
+        steps: Num,
     },
     /// No horizon anywhere.
     #[error("the model has no horizon")]
-    #[diagnostic(
-        code(whatif::check::no_horizon),
-        help("add one to the model header: `model \"…\" {{ horizon 52 steps }}`")
-    )]
+    #[diagnostic(code(whatif::check::no_horizon))]
     NoHorizon {
         /// The model header, or the start of the file.
         #[label("no `horizon` here")]
         at: Span,
+        /// Where to add it: to the header, or a header with it.
+        #[help]
+        help: String,
     },
     /// A duration that is not a whole number of steps.
     #[error("{what} is not a whole number of steps")]
@@ -269,7 +329,7 @@ pub enum CheckError {
         /// What it is.
         what: String,
         /// Its value in steps.
-        value: f64,
+        value: Num,
         /// A hint.
         #[help]
         help: Option<String>,
@@ -285,7 +345,7 @@ pub enum CheckError {
         #[label("less than one step")]
         at: Span,
         /// Its value.
-        steps: f64,
+        steps: Num,
     },
     /// A step range whose end comes before its start.
     #[error("{what} ends ({hi}) before it starts ({lo})")]
@@ -306,7 +366,12 @@ pub enum CheckError {
     },
     /// A step after the horizon where one must be inside it.
     #[error("step {step} is after the horizon ({horizon})")]
-    #[diagnostic(code(whatif::check::after_horizon))]
+    #[diagnostic(
+        code(whatif::check::after_horizon),
+        help(
+            "a run ends at step {horizon}: ask about a step up to {horizon}, or lengthen the horizon (in the model header, or with `horizon …` in the scenario)"
+        )
+    )]
     AfterHorizon {
         /// The step.
         #[label("after the horizon")]
@@ -341,14 +406,19 @@ pub enum CheckError {
     },
     /// Division by a literal zero.
     #[error("division by zero")]
-    #[diagnostic(code(whatif::check::division_by_zero))]
+    #[diagnostic(
+        code(whatif::check::division_by_zero),
+        help(
+            "dividing by 0 has no value: divide by something else, or guard a divisor that can be 0 with `if d == 0 then … else x / d`"
+        )
+    )]
     DivisionByZero {
         /// The zero.
         #[label("this is zero")]
         at: Span,
     },
     /// A number that is infinite or not a number.
-    #[error("{what} is not a finite number")]
+    #[error("{what} {problem}")]
     #[diagnostic(code(whatif::check::non_finite), help("{help}"))]
     NonFinite {
         /// The number or expression.
@@ -356,6 +426,8 @@ pub enum CheckError {
         at: Span,
         /// What it is.
         what: &'static str,
+        /// "is not a finite number", "is too large for a 64-bit float".
+        problem: &'static str,
         /// A hint.
         help: String,
     },
@@ -490,7 +562,7 @@ pub enum CheckError {
         /// Which limit.
         which: Limit,
         /// How many there are.
-        count: usize,
+        count: Num,
         /// The limit.
         limit: u64,
     },
@@ -531,7 +603,13 @@ pub enum CheckWarning {
     },
     /// A rule whose targets are all held wherever it could act.
     #[error("the rule `{name}` never has an effect: {why}")]
-    #[diagnostic(code(whatif::check::rule_always_held), severity(Warning))]
+    #[diagnostic(
+        code(whatif::check::rule_always_held),
+        severity(Warning),
+        help(
+            "a hold wins over every effect: delete the rule, or hold its targets for part of the run only (`hold … from S to E`)"
+        )
+    )]
     RuleAlwaysHeld {
         /// The rule.
         #[label("no effect")]
@@ -563,7 +641,13 @@ pub enum CheckWarning {
     },
     /// An `at` that a hold blocks.
     #[error("this `at` has no effect: `{name}` is held at step {step}")]
-    #[diagnostic(code(whatif::check::blocked_at), severity(Warning))]
+    #[diagnostic(
+        code(whatif::check::blocked_at),
+        severity(Warning),
+        help(
+            "a hold wins over `at`: delete one of the two, or end the hold before step {step} with `from … to …`"
+        )
+    )]
     BlockedAt {
         /// The `at`.
         #[label("blocked")]
@@ -613,13 +697,19 @@ pub enum CheckWarning {
         /// The factor.
         name: String,
         /// Lower end.
-        lo: f64,
+        lo: Num,
         /// Upper end.
-        hi: f64,
+        hi: Num,
     },
     /// An `at` after the horizon, never reached.
     #[error("step {step} is after the horizon ({horizon}) and is never reached")]
-    #[diagnostic(code(whatif::check::unreached_step), severity(Warning))]
+    #[diagnostic(
+        code(whatif::check::unreached_step),
+        severity(Warning),
+        help(
+            "a run ends at step {horizon}: move the `at` to a step up to {horizon}, or lengthen the horizon"
+        )
+    )]
     UnreachedStep {
         /// The step.
         #[label("never reached")]
@@ -667,7 +757,7 @@ impl CheckError {
             | E::UnknownWord { at, .. }
             | E::BadRange { at, .. }
             | E::Horizon { at, .. }
-            | E::NoHorizon { at }
+            | E::NoHorizon { at, .. }
             | E::NotWholeSteps { at, .. }
             | E::Delay { at, .. }
             | E::ReversedSteps { at, .. }

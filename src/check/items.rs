@@ -6,7 +6,7 @@ use super::model::{
     InterventionKind, Likelihood, Model, Node, NodeId, NodeKind, Param, ProbMode, Rule,
     RuleEffects, RuleId, Scenario, ScenarioId, Start, Stat, StepSize, Steps, Verdict,
 };
-use super::resolve::{DISTRIBUTIONS, Scope};
+use super::resolve::{DISTRIBUTIONS, Scope, arguments, call_form};
 use super::scale::{Scale, Word};
 use super::{CheckError, Checker, Symbol, did_you_mean};
 use crate::span::{SourceMap, Span};
@@ -85,7 +85,7 @@ impl<'a> Checker<'a> {
                 ast::Setting::Scale(ast::ScaleDecl::Words { span, .. }) => ("scale", *span),
             };
             if let Some(&(_, first)) = seen.iter().find(|(k, _)| *k == key) {
-                self.duplicate(key, span, first);
+                self.duplicate_setting(key, span, first);
             }
             seen.push((key, span));
         }
@@ -167,7 +167,15 @@ impl<'a> Checker<'a> {
             }
             None => {
                 let at = header.map_or(root_span, |h| h.span);
-                self.error(CheckError::NoHorizon { at });
+                let help = if header.is_some() {
+                    "add one to the model header, e.g. `horizon 52 steps`"
+                } else {
+                    "add a header: `model \"…\" { horizon 52 steps }`"
+                };
+                self.error(CheckError::NoHorizon {
+                    at,
+                    help: help.to_string(),
+                });
             }
         }
     }
@@ -194,7 +202,7 @@ impl<'a> Checker<'a> {
                 for w in words {
                     if let Some(first) = out.iter().position(|o| *o.name == *w.word.name) {
                         let first_span = words[first].word.span;
-                        self.duplicate(&w.word.name, w.word.span, first_span);
+                        self.duplicate_setting(&w.word.name, w.word.span, first_span);
                         continue;
                     }
                     let (p, lo, hi) = (w.point.value, w.lo.value, w.hi.value);
@@ -457,8 +465,10 @@ impl<'a> Checker<'a> {
                 self.error(CheckError::Arity {
                     at: inner.span,
                     name: call.name.to_string(),
-                    expected: format!("{want} argument{}", if want == 1 { "" } else { "s" }),
+                    expected: arguments(want),
                     found: args.len(),
+                    given: arguments(args.len()),
+                    help: format!("write `{}`", call_form(&call.name)),
                 });
                 return Start::Value(Expr {
                     kind: ExprKind::Num(0.0),
@@ -858,18 +868,31 @@ impl<'a> Checker<'a> {
             }
         };
         let value = if self.node_sites[node.index()].decl.kind == AstKind::Event {
-            let v = self.cond(value, scope);
-            if !matches!(v.kind, ExprKind::Bool(_)) {
+            // Only the literals are allowed, so anything else is that one mistake,
+            // not also a type mismatch.
+            let mut literal = value;
+            while let ast::ExprKind::Paren(inner) = &literal.kind {
+                literal = inner;
+            }
+            if let ast::ExprKind::Bool(b) = literal.kind {
+                Expr {
+                    kind: ExprKind::Bool(b),
+                    span: value.span,
+                }
+            } else {
                 self.error(CheckError::BadIntervention {
                     at: value.span,
                     problem: "an event is held at `true` or `false`".to_string(),
                     help: Some(format!(
-                        "`hold {} = true` makes it happen at step 0",
+                        "`hold {0} = true` makes it happen at step 0, `hold {0} = false` keeps it from happening",
                         target.text
                     )),
                 });
+                Expr {
+                    kind: ExprKind::Bool(false),
+                    span: value.span,
+                }
             }
-            v
         } else {
             self.constant(value, scope, "a held value")
         };
@@ -951,14 +974,18 @@ impl<'a> Checker<'a> {
     fn duplicate_interventions(&mut self, list: &[Intervention]) {
         for (i, a) in list.iter().enumerate() {
             if let Some(b) = list[..i].iter().find(|b| same_target(&a.kind, &b.kind)) {
-                let first = (b.span.file == a.span.file).then_some(b.span);
+                let help = if b.span.file == a.span.file {
+                    "keep one of the two".to_string()
+                } else {
+                    format!(
+                        "keep one of the two (the other is in `{}`)",
+                        self.file_name(b.span.file)
+                    )
+                };
                 self.error(CheckError::BadIntervention {
                     at: a.span,
                     problem: "this scenario already intervenes on this target".to_string(),
-                    help: Some(match first {
-                        Some(_) => "keep one of the two".to_string(),
-                        None => "keep one of the two (the other is in another file)".to_string(),
-                    }),
+                    help: Some(help),
                 });
             }
         }
@@ -1108,7 +1135,7 @@ impl<'a> Checker<'a> {
                 let node = self.node_ref(
                     event,
                     NodeKind::Event,
-                    "`is likely` is about events; for a factor write `P(x > 0.5 at S) is …`",
+                    "`is likely` is about events; for a factor compare a probability, e.g. `P(x > 0.5 at S) > 0.66`",
                 )?;
                 let scale = self
                     .model

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::Baseline;
+use super::error::Num;
 use super::model::{
     EffectOp, ExpectKind, Expr, ExprKind, InterventionKind, Likelihood, Model, NodeId, NodeKind,
     RuleEffects, RuleId, ScenarioId, Start,
@@ -434,8 +435,8 @@ impl Checker<'_> {
                         at: e.span,
                         what: "this effect".to_string(),
                         name: model.node(e.target).name.clone(),
-                        lo,
-                        hi,
+                        lo: Num(lo),
+                        hi: Num(hi),
                     });
                 }
             }
@@ -461,8 +462,8 @@ impl Checker<'_> {
                     at: span,
                     what: "the starting distribution".to_string(),
                     name: node.name.clone(),
-                    lo,
-                    hi,
+                    lo: Num(lo),
+                    hi: Num(hi),
                 });
             }
         }

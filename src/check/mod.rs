@@ -21,7 +21,7 @@ pub mod values;
 
 use std::collections::HashMap;
 
-pub use error::{CheckError, CheckWarning};
+pub use error::{CheckError, CheckWarning, Num, format_number};
 pub use model::Model;
 
 use crate::limits::{Limit, Limits};
@@ -53,6 +53,7 @@ pub struct Checked {
 #[must_use]
 pub fn check(sources: &SourceMap, files: &[(FileId, &ast::File)], limits: &Limits) -> Checked {
     let mut checker = Checker::new(limits);
+    checker.file_names = sources.files().map(|(_, f)| f.name.clone()).collect();
     checker.declare(files);
     if checker.errors.is_empty() {
         checker.build(sources);
@@ -105,6 +106,8 @@ struct Checker<'a> {
     scenarios: HashMap<String, (ScenarioId, Span)>,
     header: Option<&'a ast::ModelDecl>,
     root: FileId,
+    /// The name of each file, by [`FileId`], for messages that point elsewhere.
+    file_names: Vec<String>,
     node_sites: Vec<NodeSite<'a>>,
     param_sites: Vec<&'a ast::NodeDecl>,
     /// Base rules, then each scenario's rules, in the order their ids were given.
@@ -137,6 +140,7 @@ impl<'a> Checker<'a> {
             scenarios: HashMap::new(),
             header: None,
             root: FileId(0),
+            file_names: Vec::new(),
             node_sites: Vec::new(),
             param_sites: Vec::new(),
             rule_sites: Vec::new(),
@@ -158,17 +162,38 @@ impl<'a> Checker<'a> {
     /// Reports `name` defined twice, pointing at both definitions when they are
     /// in one file (miette renders one file per diagnostic).
     fn duplicate(&mut self, name: &str, at: Span, first: Span) {
+        self.twice_defined(name, at, first, "rename one of them");
+    }
+
+    /// Reports a setting (or the model header) given twice: one must go, since
+    /// a second name would mean nothing.
+    fn duplicate_setting(&mut self, name: &str, at: Span, first: Span) {
+        self.twice_defined(name, at, first, "remove one of them");
+    }
+
+    fn twice_defined(&mut self, name: &str, at: Span, first: Span, fix: &str) {
         let same_file = first.file == at.file;
+        let help = if same_file {
+            fix.to_string()
+        } else {
+            format!(
+                "{fix} (the first definition is in `{}`)",
+                self.file_name(first.file)
+            )
+        };
         self.error(CheckError::Duplicate {
             at,
             first: same_file.then_some(first),
             name: name.to_string(),
-            help: if same_file {
-                "rename one of them".to_string()
-            } else {
-                "rename one of them (the first definition is in another file)".to_string()
-            },
+            help,
         });
+    }
+
+    /// A file's name as shown in diagnostics.
+    fn file_name(&self, file: FileId) -> &str {
+        self.file_names
+            .get(file.0 as usize)
+            .map_or("another file", String::as_str)
     }
 
     /// Refuses keywords as names.
@@ -199,7 +224,7 @@ impl<'a> Checker<'a> {
                         if *file != self.root {
                             self.warn(CheckWarning::ImportedHeader { at: m.span });
                         } else if let Some(first) = self.header {
-                            self.duplicate("model", m.span, first.span);
+                            self.duplicate_setting("model", m.span, first.span);
                         } else {
                             self.header = Some(m);
                         }
@@ -232,7 +257,8 @@ impl<'a> Checker<'a> {
             self.error(CheckError::TooMany {
                 at: at.unwrap_or_default(),
                 which,
-                count,
+                #[allow(clippy::cast_precision_loss)]
+                count: error::Num(count as f64),
                 limit,
             });
         }

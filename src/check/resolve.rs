@@ -112,6 +112,7 @@ impl Checker<'_> {
                     self.error(CheckError::NonFinite {
                         at: span,
                         what: "this number",
+                        problem: "is too large for a 64-bit float",
                         help: "numbers must fit a 64-bit float (up to about 1.8e308)".to_string(),
                     });
                     return (mk(ExprKind::Num(0.0)), None);
@@ -244,16 +245,17 @@ impl Checker<'_> {
         let args: Vec<Expr> = call.args.iter().map(|a| self.num(a, scope)).collect();
         let (lo, hi) = func.arity();
         if args.len() < lo || hi.is_some_and(|hi| args.len() > hi) {
-            let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
             let expected = match hi {
-                Some(n) => format!("{n} {}", plural(n)),
-                None => format!("at least {lo} {}", plural(lo)),
+                Some(n) => arguments(n),
+                None => format!("at least {}", arguments(lo)),
             };
             self.error(CheckError::Arity {
                 at: span,
                 name: name.to_string(),
                 expected,
                 found: args.len(),
+                given: arguments(args.len()),
+                help: format!("write `{}`", call_form(name)),
             });
             return (placeholder, None);
         }
@@ -379,6 +381,34 @@ impl Checker<'_> {
             unit: d.unit.map(|u| u.unit),
             span: d.span,
         }
+    }
+}
+
+/// `1 argument`, `2 arguments`.
+pub(super) fn arguments(n: usize) -> String {
+    if n == 1 {
+        "1 argument".to_string()
+    } else {
+        format!("{n} arguments")
+    }
+}
+
+/// How a function or distribution is called, for help lines.
+pub(super) fn call_form(name: &str) -> &'static str {
+    match name {
+        "min" => "min(a, b, …)",
+        "max" => "max(a, b, …)",
+        "abs" => "abs(x)",
+        "exp" => "exp(x)",
+        "ln" => "ln(x)",
+        "sigmoid" => "sigmoid(x)",
+        "tanh" => "tanh(x)",
+        "clamp" => "clamp(x, lo, hi)",
+        "uniform" => "uniform(low, high)",
+        "triangular" => "triangular(low, mode, high)",
+        "normal" => "normal(mean, sd)",
+        "bernoulli" => "bernoulli(p)",
+        _ => "…",
     }
 }
 

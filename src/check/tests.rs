@@ -56,3 +56,54 @@ fn a_huge_unknown_name_is_reported_quickly_without_a_suggestion() {
         CheckError::UnknownName { help: None, .. }
     ));
 }
+
+#[test]
+fn numbers_are_shown_for_people() {
+    assert_eq!(format_number(1.1 + 0.2), "1.3");
+    assert_eq!(format_number(3.0 / 7.0), "0.428571");
+    assert_eq!(format_number(1e10), "10000000000");
+    assert_eq!(format_number(4_294_967_295.0), "4294967295");
+    assert_eq!(format_number(123_456.7), "123457");
+    assert_eq!(format_number(0.015), "0.015");
+    assert_eq!(format_number(100.0), "100");
+    assert_eq!(format_number(-2.5), "-2.5");
+    assert_eq!(format_number(0.0), "0");
+    assert_eq!(format_number(-0.0), "0");
+    assert_eq!(format_number(-1e-9), "-1e-9");
+    assert_eq!(format_number(1.5e-7), "1.5e-7");
+    assert_eq!(format_number(1e20), "1e20");
+    assert_eq!(format_number(f64::MAX), "1.79769e308");
+    assert_eq!(format_number(f64::INFINITY), "infinity");
+}
+
+const WEEKLY: &str = "model \"m\" { step 1 week  horizon 10 weeks }\nactor a { factor x = 0.5  event e prior = 0.1 }\n";
+
+#[test]
+fn a_duration_that_is_not_whole_steps_is_reported_once() {
+    for line in [
+        "rule r: when a.e then a.x += 0.1 after 3 days",
+        "rule r: when a.e then a.x += 0.1 after 3 days..2",
+        "rule r: when a.e for 3 days then a.x += 0.1",
+        "scenario s { hold a.x = 0.5 from 3 days to 1 }",
+    ] {
+        let checked = check_text(&format!("{WEEKLY}{line}\n"));
+        assert_eq!(error_codes(&checked), ["whatif::check::steps"], "{line}");
+    }
+}
+
+#[test]
+fn an_event_held_at_a_number_is_one_error() {
+    let checked = check_text(&format!("{WEEKLY}scenario s {{ hold a.e = 1 }}\n"));
+    assert_eq!(error_codes(&checked), ["whatif::check::bad_intervention"]);
+    let checked = check_text(&format!("{WEEKLY}scenario s {{ hold a.e = (true) }}\n"));
+    assert_eq!(error_codes(&checked), Vec::<String>::new());
+}
+
+#[test]
+fn a_horizon_beyond_u32_is_reported_as_written() {
+    let checked = check_text("model \"m\" { horizon 1e10 steps }\nfactor x = 0\n");
+    assert_eq!(
+        checked.errors[0].to_string(),
+        "the model has 10000000000 steps of horizon, more than the limit of 100000"
+    );
+}

@@ -7,6 +7,7 @@
 //! rules as the model ("probabilities in [0, 1]", "delays ≥ 1", ranges…).
 
 use super::CheckError;
+use super::error::{Num, format_number};
 use super::model::{
     Expr, ExprKind, Func, InterventionKind, Likelihood, Model, NodeId, NodeKind, ParamId,
     RuleEffects, RuleId, ScenarioId, Start, Steps,
@@ -78,11 +79,12 @@ impl Override {
             .ok()
             .filter(|v: &f64| v.is_finite())
             .ok_or_else(|| fail(format!("`{value}` is not a finite number"), None))?;
+        let shown = format_number(value);
         let target = if let Some(rule) = name.strip_prefix("rule.") {
             let rule = rule.strip_suffix(".p").ok_or_else(|| {
                 fail(
                     "a rule's override names its likelihood".into(),
-                    Some(format!("write `rule.{rule}.p={value}`")),
+                    Some(format!("write `rule.{rule}.p={shown}`")),
                 )
             })?;
             let id = model
@@ -336,6 +338,7 @@ impl<'m> Resolver<'m> {
             self.errors.push(CheckError::NonFinite {
                 at: e.span,
                 what,
+                problem: "is not a finite number",
                 help: "check for a division by zero, the log of 0 or a huge exponent".to_string(),
             });
             return 0.0;
@@ -347,38 +350,66 @@ impl<'m> Resolver<'m> {
         let v = self.value(e, what);
         if !(0.0..=1.0).contains(&v) {
             let help = help.or_else(|| {
-                (v > 1.0 && v <= 100.0).then(|| format!("for {v}%, write {}", v / 100.0))
+                // Below 2 a percentage reading is far-fetched (1.5% as 1.5?),
+                // and more likely a slip in an expression.
+                Some(if (2.0..=100.0).contains(&v) {
+                    format!(
+                        "probabilities are between 0 and 1: for {}%, write {}",
+                        format_number(v),
+                        format_number(v / 100.0)
+                    )
+                } else {
+                    "write a probability as a number from 0 to 1, e.g. 0.3 for 30%".to_string()
+                })
             });
             self.errors.push(CheckError::Probability {
                 at: e.span,
                 what,
-                value: v,
+                value: Num(v),
                 help,
             });
         }
         v.clamp(0.0, 1.0)
     }
 
-    fn steps(&mut self, s: &Steps, what: &str) -> u32 {
-        let raw = self.value(&s.value, "a number of steps") * s.per_unit;
+    /// A duration in whole steps. `None` when it is not one (reported here), so
+    /// that the checks on its value (a delay of at least 1, a window in order)
+    /// do not report the same slip a second time.
+    fn steps(&mut self, s: &Steps, what: &str) -> Option<u32> {
+        let raw = eval_const(&s.value, &self.params, self.dt) * s.per_unit;
+        if !raw.is_finite() {
+            self.errors.push(CheckError::NonFinite {
+                at: s.span,
+                what: "this number of steps",
+                problem: "is not a finite number",
+                help: "check for a division by zero, the log of 0 or a huge exponent".to_string(),
+            });
+            return None;
+        }
         let rounded = raw.round();
         if (raw - rounded).abs() > 1e-9 * rounded.abs().max(1.0) || rounded < 0.0 {
-            let help = s
-                .unit
-                .map(|u| format!("one {} is {} steps here", u.singular(), s.per_unit));
+            let help = s.unit.map(|u| {
+                format!(
+                    "one {} is {} steps here",
+                    u.singular(),
+                    format_number(s.per_unit)
+                )
+            });
             self.errors.push(CheckError::NotWholeSteps {
                 at: s.span,
                 what: what.to_string(),
-                value: raw,
+                value: Num(raw),
                 help,
             });
-            return 0;
+            return None;
         }
-        if rounded > f64::from(u32::MAX) {
+        // Saturating: a count past u32::MAX is over every limit, reported by the
+        // caller with the real number.
+        Some(if rounded > f64::from(u32::MAX) {
             u32::MAX
         } else {
             rounded as u32
-        }
+        })
     }
 
     fn override_help(&self, target: OverrideTarget) -> Option<String> {
@@ -446,7 +477,8 @@ pub fn resolve<'m>(
             r.errors.push(CheckError::NonFinite {
                 at,
                 what: "this parameter's value",
-                help: String::new(),
+                problem: "is not a finite number",
+                help: "check for a division by zero, the log of 0 or a huge exponent".to_string(),
             });
             continue;
         }
@@ -458,11 +490,11 @@ pub fn resolve<'m>(
                 r.errors.push(CheckError::OutOfRange {
                     at,
                     what: "the value",
-                    value: v,
+                    value: Num(v),
                     name: decl.name.clone(),
-                    lo,
-                    hi,
-                    help,
+                    lo: Num(lo),
+                    hi: Num(hi),
+                    help: range_help(help, &decl.name, lo, hi),
                 });
             }
         }
@@ -474,24 +506,27 @@ pub fn resolve<'m>(
         .rev()
         .find_map(|s| model.scenario(*s).horizon.as_ref())
         .unwrap_or(&model.horizon);
-    let horizon_raw = r.value(&horizon_steps.value, "the horizon") * horizon_steps.per_unit;
+    let horizon_raw = eval_const(&horizon_steps.value, &r.params, r.dt) * horizon_steps.per_unit;
     let horizon = if horizon_raw < 1.0 {
         r.errors.push(CheckError::Horizon {
             at: horizon_steps.span,
-            steps: horizon_raw,
+            steps: Num(horizon_raw),
         });
         1
     } else {
         let h = r.steps(horizon_steps, "the horizon");
-        if u64::from(h) > limits.horizon {
+        // Compared as a float, so that a horizon beyond u32 is reported as written.
+        #[allow(clippy::cast_precision_loss)]
+        let limit = limits.horizon as f64;
+        if h.is_some() && horizon_raw.round() > limit {
             r.errors.push(CheckError::TooMany {
                 at: horizon_steps.span,
                 which: crate::limits::Limit::Horizon,
-                count: h as usize,
+                count: Num(horizon_raw.round()),
                 limit: limits.horizon,
             });
         }
-        h.max(1)
+        h.unwrap_or(1).max(1)
     };
 
     let nodes = resolve_nodes(&mut r, &interventions);
@@ -535,6 +570,20 @@ pub fn merged_interventions<'m>(
     out
 }
 
+/// What to do about a value outside a range, and where it came from when an
+/// override gave it.
+fn range_help(from: Option<String>, name: &str, lo: f64, hi: f64) -> Option<String> {
+    let fix = format!(
+        "give a value from {} to {}, or widen the range of `{name}` with `in [lo, hi]`",
+        format_number(lo),
+        format_number(hi)
+    );
+    Some(match from {
+        Some(from) => format!("{from}; {fix}"),
+        None => fix,
+    })
+}
+
 fn check_range(r: &mut Resolver<'_>, lo: f64, hi: f64, at: Span) -> bool {
     let problem = if lo > hi {
         "reversed"
@@ -545,8 +594,8 @@ fn check_range(r: &mut Resolver<'_>, lo: f64, hi: f64, at: Span) -> bool {
     };
     r.errors.push(CheckError::BadRange {
         at,
-        lo,
-        hi,
+        lo: Num(lo),
+        hi: Num(hi),
         problem,
     });
     false
@@ -593,11 +642,11 @@ fn resolve_nodes<'m>(
                     r.errors.push(CheckError::OutOfRange {
                         at: n.span,
                         what: "the starting value",
-                        value,
+                        value: Num(value),
                         name: n.name.clone(),
-                        lo: v.range.0,
-                        hi: v.range.1,
-                        help,
+                        lo: Num(v.range.0),
+                        hi: Num(v.range.1),
+                        help: range_help(help, &n.name, v.range.0, v.range.1),
                     });
                 }
             }
@@ -647,7 +696,7 @@ fn override_probability(
         r.errors.push(CheckError::Probability {
             at,
             what,
-            value,
+            value: Num(value),
             help,
         });
     }
@@ -677,11 +726,11 @@ fn start_value(r: &mut Resolver<'_>, s: &Start, name: &str, (lo, hi): (f64, f64)
         .map(|e| e.span)
         .reduce(Span::to)
         .unwrap_or_default();
-    let bad = |r: &mut Resolver<'_>, problem: String| {
+    let bad = |r: &mut Resolver<'_>, problem: String, help: &str| {
         r.errors.push(CheckError::BadAttribute {
             at: span,
             problem,
-            help: None,
+            help: Some(help.to_string()),
         });
     };
     match out {
@@ -689,34 +738,52 @@ fn start_value(r: &mut Resolver<'_>, s: &Start, name: &str, (lo, hi): (f64, f64)
             r.errors.push(CheckError::OutOfRange {
                 at: span,
                 what: "the starting value",
-                value: v,
+                value: Num(v),
                 name: name.to_string(),
-                lo,
-                hi,
-                help: None,
+                lo: Num(lo),
+                hi: Num(hi),
+                help: range_help(None, name, lo, hi),
             });
         }
         StartValue::Uniform(a, b) if a > b => {
-            bad(r, format!("`uniform({a}, {b})` has its ends reversed"))
+            let (a, b) = (format_number(a), format_number(b));
+            r.errors.push(CheckError::BadAttribute {
+                at: span,
+                problem: format!("`uniform({a}, {b})` has its ends reversed"),
+                help: Some(format!("write the lower end first: `uniform({b}, {a})`")),
+            });
         }
         StartValue::Triangular(a, m, b) if !(a <= m && m <= b && a < b) => {
             bad(
                 r,
-                format!("`triangular({a}, {m}, {b})` needs low ≤ mode ≤ high, low < high"),
+                format!(
+                    "`triangular({}, {}, {})` needs low ≤ mode ≤ high, low < high",
+                    format_number(a),
+                    format_number(m),
+                    format_number(b)
+                ),
+                "the arguments are the low end, the most likely value and the high end, e.g. `triangular(0.2, 0.5, 0.9)`",
             );
         }
         StartValue::Normal(_, sd) if sd <= 0.0 => {
             bad(
                 r,
-                format!("`normal` needs a positive standard deviation, not {sd}"),
+                format!(
+                    "`normal` needs a positive standard deviation, not {}",
+                    format_number(sd)
+                ),
+                "the arguments are the mean and the standard deviation, e.g. `normal(0.5, 0.1)`",
             );
         }
         StartValue::Bernoulli(p) if !(0.0..=1.0).contains(&p) => {
             r.errors.push(CheckError::Probability {
                 at: span,
                 what: "`bernoulli`'s probability",
-                value: p,
-                help: None,
+                value: Num(p),
+                help: Some(
+                    "`bernoulli(p)` starts at 1 with probability p and at 0 otherwise, so p is between 0 and 1"
+                        .to_string(),
+                ),
             });
         }
         _ => {}
@@ -788,7 +855,10 @@ fn resolve_rules<'m>(
                     .map(|b| b.span)
                     .reduce(Span::to)
                     .unwrap_or(rule.span);
-                r.errors.push(CheckError::BranchSum { at: span, sum });
+                r.errors.push(CheckError::BranchSum {
+                    at: span,
+                    sum: Num(sum),
+                });
             }
         }
         out.push(values);
@@ -798,17 +868,24 @@ fn resolve_rules<'m>(
 
 fn delay(r: &mut Resolver<'_>, d: &super::model::Delay) -> (u32, u32) {
     let lo = r.steps(&d.lo, "the delay");
-    let hi = d.hi.as_ref().map_or(lo, |h| r.steps(h, "the delay"));
-    for (v, s) in [(lo, &d.lo), (hi, d.hi.as_ref().unwrap_or(&d.lo))] {
-        if v < 1 {
-            let raw = r.value(&s.value, "a delay") * s.per_unit;
+    let hi = match &d.hi {
+        Some(h) => r.steps(h, "the delay"),
+        None => lo,
+    };
+    let ends = std::iter::once((lo, &d.lo)).chain(d.hi.as_ref().map(|h| (hi, h)));
+    for (v, s) in ends {
+        if let Some(v) = v
+            && v < 1
+        {
             r.errors.push(CheckError::Delay {
                 at: s.span,
-                steps: raw,
+                steps: Num(f64::from(v)),
             });
         }
     }
-    if hi < lo {
+    if let (Some(lo), Some(hi)) = (lo, hi)
+        && hi < lo
+    {
         r.errors.push(CheckError::ReversedSteps {
             at: d.span,
             what: "the delay",
@@ -816,7 +893,8 @@ fn delay(r: &mut Resolver<'_>, d: &super::model::Delay) -> (u32, u32) {
             hi: hi.into(),
         });
     }
-    (lo.max(1), hi.max(lo.max(1)))
+    let lo = lo.unwrap_or(1).max(1);
+    (lo, hi.unwrap_or(lo).max(lo))
 }
 
 fn resolve_interventions(
@@ -843,11 +921,11 @@ fn resolve_interventions(
                         r.errors.push(CheckError::OutOfRange {
                             at: value.span,
                             what: "the held value",
-                            value: v,
+                            value: Num(v),
                             name: n.name.clone(),
-                            lo,
-                            hi,
-                            help: None,
+                            lo: Num(lo),
+                            hi: Num(hi),
+                            help: range_help(None, &n.name, lo, hi),
                         });
                     }
                 }
@@ -858,15 +936,17 @@ fn resolve_interventions(
                             r.steps(a, "the start of the hold"),
                             r.steps(b, "the end of the hold"),
                         );
-                        if to < from {
+                        if let (Some(from), Some(to)) = (from, to)
+                            && to < from
+                        {
                             r.errors.push(CheckError::ReversedSteps {
-                                at: *span,
+                                at: a.span.to(b.span),
                                 what: "the hold",
                                 lo: from.into(),
                                 hi: to.into(),
                             });
                         }
-                        (from, to.min(horizon))
+                        (from.unwrap_or(0), to.unwrap_or(horizon).min(horizon))
                     }
                 };
                 holds.push(Hold {
@@ -878,7 +958,7 @@ fn resolve_interventions(
                 });
             }
             InterventionKind::AtEvent(steps, node) => {
-                let step = r.steps(steps, "the step of `at`");
+                let step = r.steps(steps, "the step of `at`").unwrap_or(0);
                 forced.push(Forced {
                     step,
                     node: *node,
@@ -887,7 +967,7 @@ fn resolve_interventions(
                 });
             }
             InterventionKind::AtSet(steps, node, value) => {
-                let step = r.steps(steps, "the step of `at`");
+                let step = r.steps(steps, "the step of `at`").unwrap_or(0);
                 let v = r.value(value, "the value set by `at`");
                 let (lo, hi) = nodes[node.index()].range;
                 if !(lo..=hi).contains(&v) {
@@ -895,11 +975,11 @@ fn resolve_interventions(
                     r.errors.push(CheckError::OutOfRange {
                         at: value.span,
                         what: "the value set by `at`",
-                        value: v,
+                        value: Num(v),
+                        help: range_help(None, &name, lo, hi),
                         name,
-                        lo,
-                        hi,
-                        help: None,
+                        lo: Num(lo),
+                        hi: Num(hi),
                     });
                 }
                 forced.push(Forced {
@@ -944,8 +1024,7 @@ fn check_expressions(r: &mut Resolver<'_>, rules: &[RuleValues<'_>]) {
     for (steps, at_least) in found {
         match at_least {
             None => {
-                let n = r.steps(steps, "the length of `for`");
-                if n < 1 {
+                if r.steps(steps, "the length of `for`") == Some(0) {
                     r.errors.push(CheckError::BadAttribute {
                         at: steps.span,
                         problem: "`for` needs at least 1 step".to_string(),
@@ -958,8 +1037,13 @@ fn check_expressions(r: &mut Resolver<'_>, rules: &[RuleValues<'_>]) {
                 if v.fract() != 0.0 || v < 0.0 || v > n as f64 {
                     r.errors.push(CheckError::BadAttribute {
                         at: k.span,
-                        problem: format!("`at least {v} of` needs a whole number from 0 to {n}"),
-                        help: None,
+                        problem: format!(
+                            "`at least {} of` needs a whole number from 0 to {n}",
+                            format_number(v)
+                        ),
+                        help: Some(format!(
+                            "it counts how many of its {n} conditions hold, so the count is one of 0, 1, …, {n}"
+                        )),
                     });
                 }
             }

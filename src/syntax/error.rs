@@ -40,6 +40,22 @@ pub enum SyntaxError {
         /// The limit.
         limit: usize,
     },
+    /// An expression tree deeper than the limit, without deep brackets: a long
+    /// chain of operators, each of which is one level.
+    #[error("this expression is more than {limit} levels deep")]
+    #[diagnostic(
+        code(whatif::limit::depth),
+        help(
+            "each operator counts as one level, so a long chain such as `a + b + c + …` is deep too: split it with a derived factor (`factor part := a + b + …`) and use `part`, or raise the limit with `--max-depth`"
+        )
+    )]
+    ExprTooDeep {
+        /// The expression.
+        #[label("too deep")]
+        at: Span,
+        /// The limit.
+        limit: usize,
+    },
     /// A string with an unknown escape.
     #[error("unknown escape in a string")]
     #[diagnostic(
@@ -131,6 +147,7 @@ impl SyntaxError {
         match self {
             SyntaxError::Unexpected { at, .. }
             | SyntaxError::TooDeep { at, .. }
+            | SyntaxError::ExprTooDeep { at, .. }
             | SyntaxError::BadEscape { at }
             | SyntaxError::UnterminatedString { at }
             | SyntaxError::UnterminatedComment { at }
@@ -145,7 +162,7 @@ impl SyntaxError {
     #[must_use]
     pub fn limit(&self) -> Option<Limit> {
         match self {
-            SyntaxError::TooDeep { .. } => Some(Limit::Depth),
+            SyntaxError::TooDeep { .. } | SyntaxError::ExprTooDeep { .. } => Some(Limit::Depth),
             SyntaxError::TooLarge { .. } => Some(Limit::SourceBytes),
             _ => None,
         }

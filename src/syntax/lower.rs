@@ -716,7 +716,7 @@ impl Lower {
         let outer = self.span(&pair);
         let (expr, depth) = self.expr_depth(pair)?;
         if depth > self.max_depth {
-            return Err(SyntaxError::TooDeep {
+            return Err(SyntaxError::ExprTooDeep {
                 at: outer,
                 limit: self.max_depth,
             });
@@ -732,7 +732,7 @@ impl Lower {
         let outer = self.span(&pair);
         let too_deep = move |depth: usize| -> Result<()> {
             if depth > max {
-                Err(SyntaxError::TooDeep {
+                Err(SyntaxError::ExprTooDeep {
                     at: outer,
                     limit: max,
                 })

@@ -62,7 +62,7 @@ fn a_million_parentheses_end_in_a_diagnostic() {
 fn a_long_flat_chain_is_refused_before_it_grows_deep() {
     let text = format!("param p = 1{}", " + 1".repeat(100_000));
     let errors = parse(FileId(0), &text, &Limits::default()).expect_err("too deep");
-    assert!(matches!(errors[0], SyntaxError::TooDeep { .. }));
+    assert!(matches!(errors[0], SyntaxError::ExprTooDeep { .. }));
     // Within the limit it parses.
     parse_ok(&format!("param p = 1{}", " + 1".repeat(200)));
 }
