@@ -94,13 +94,13 @@ impl Loader for FsLoader {
         let joined = base.join(rel);
         let canonical = joined
             .canonicalize()
-            .map_err(|e| LoadFailure::Unreadable(e.to_string()))?;
+            .map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?;
         if !canonical.starts_with(&self.root) {
-            return Err(LoadFailure::OutsideRoot(self.root.display().to_string()));
+            return Err(LoadFailure::OutsideRoot(shown_path(&self.root)));
         }
         let bytes =
-            std::fs::read(&canonical).map_err(|e| LoadFailure::Unreadable(e.to_string()))?;
-        let name = pathdiff(&canonical);
+            std::fs::read(&canonical).map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?;
+        let name = shown_path(&canonical);
         Ok(Loaded {
             key: canonical.display().to_string(),
             name,
@@ -109,15 +109,56 @@ impl Loader for FsLoader {
     }
 }
 
-/// A path as shown to the user: relative to the working folder when inside it.
-fn pathdiff(path: &Path) -> String {
-    std::env::current_dir()
+/// A path as shown to the user: relative to the working folder (`lib/a.whatif`,
+/// `..`, `.`) when they share more than the file system's root, else absolute.
+fn shown_path(path: &Path) -> String {
+    let cwd = std::env::current_dir()
         .ok()
-        .and_then(|cwd| cwd.canonicalize().ok())
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .and_then(|c| c.canonicalize().ok());
+    cwd.and_then(|cwd| relative_to(path, &cwd))
         .unwrap_or_else(|| path.to_path_buf())
         .display()
         .to_string()
+}
+
+/// `path` relative to the folder `base`, both absolute; `None` when they share
+/// nothing but the root or when climbing out would take more than three `..`,
+/// where an absolute path reads better.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let ours: Vec<Component<'_>> = path.components().collect();
+    let theirs: Vec<Component<'_>> = base.components().collect();
+    let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    let only_root = ours[..common]
+        .iter()
+        .all(|c| matches!(c, Component::RootDir | Component::Prefix(_)));
+    let up = theirs.len() - common;
+    if only_root || up > 3 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in 0..up {
+        out.push("..");
+    }
+    for c in &ours[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    Some(out)
+}
+
+/// An I/O error in plain words ("no such file", not "No such file or directory
+/// (os error 2)").
+#[must_use]
+pub fn plain_io_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+        _ => e.to_string(),
+    }
 }
 
 /// A problem reading the files of a model.
@@ -362,5 +403,32 @@ impl Loader for NoImports {
         Err(LoadFailure::Unreadable(
             "a model read from standard input cannot import files".to_string(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_relative_to_the_working_folder() {
+        let rel = |p: &str, base: &str| {
+            relative_to(Path::new(p), Path::new(base)).map(|p| p.display().to_string())
+        };
+        assert_eq!(rel("/w/m/tests/bad", "/w/m").as_deref(), Some("tests/bad"));
+        assert_eq!(rel("/w/m", "/w/m").as_deref(), Some("."));
+        assert_eq!(rel("/w/m", "/w/m/tests").as_deref(), Some(".."));
+        assert_eq!(
+            rel("/w/lib/a.whatif", "/w/m").as_deref(),
+            Some("../lib/a.whatif")
+        );
+        assert_eq!(rel("/etc/x", "/home/u"), None);
+        assert_eq!(rel("/w/x", "/w/a/b/c/d"), None);
+    }
+
+    #[test]
+    fn io_errors_are_said_plainly() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(plain_io_error(&missing), "no such file");
     }
 }

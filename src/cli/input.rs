@@ -5,7 +5,7 @@ use std::path::Path;
 
 use whatif::Analysis;
 use whatif::limits::Limits;
-use whatif::load::{FsLoader, NoImports};
+use whatif::load::{FsLoader, NoImports, plain_io_error};
 
 /// A model named on the command line.
 pub struct Input {
@@ -38,14 +38,6 @@ pub fn read(arg: &str) -> Result<Input, String> {
         path: Some(path.to_path_buf()),
         bytes,
     })
-}
-
-fn plain_io_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 /// Parses and checks an input, with its imports.
