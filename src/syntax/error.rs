@@ -56,6 +56,53 @@ pub enum SyntaxError {
         /// The limit.
         limit: usize,
     },
+    /// A bracket never closed.
+    #[error("unclosed `{open}`")]
+    #[diagnostic(code(whatif::syntax::unclosed), help("close it with `{close}`"))]
+    Unclosed {
+        /// The opening bracket.
+        #[label("opened here and never closed")]
+        at: Span,
+        /// The bracket.
+        open: char,
+        /// The bracket that closes it.
+        close: char,
+    },
+    /// A closing bracket with nothing open.
+    #[error("unmatched `{close}`")]
+    #[diagnostic(
+        code(whatif::syntax::unmatched),
+        help("delete it, or add the `{open}` it was meant to close")
+    )]
+    Unmatched {
+        /// The closing bracket.
+        #[label("nothing is open here")]
+        at: Span,
+        /// The bracket.
+        close: char,
+        /// The bracket it would close.
+        open: char,
+    },
+    /// A closing bracket of another kind than the bracket open.
+    #[error("`{found}` cannot close `{open}`")]
+    #[diagnostic(
+        code(whatif::syntax::mismatched),
+        help("close `{open}` with `{close}` first")
+    )]
+    Mismatched {
+        /// The closing bracket.
+        #[label("expected `{close}` before this")]
+        at: Span,
+        /// The bracket that is open, when in view.
+        #[label("`{open}` opened here")]
+        open_at: Span,
+        /// The open bracket.
+        open: char,
+        /// The bracket that would close it.
+        close: char,
+        /// The closing bracket found.
+        found: char,
+    },
     /// A string with an unknown escape.
     #[error("unknown escape in a string")]
     #[diagnostic(
@@ -148,6 +195,9 @@ impl SyntaxError {
             SyntaxError::Unexpected { at, .. }
             | SyntaxError::TooDeep { at, .. }
             | SyntaxError::ExprTooDeep { at, .. }
+            | SyntaxError::Unclosed { at, .. }
+            | SyntaxError::Unmatched { at, .. }
+            | SyntaxError::Mismatched { at, .. }
             | SyntaxError::BadEscape { at }
             | SyntaxError::UnterminatedString { at }
             | SyntaxError::UnterminatedComment { at }

@@ -191,6 +191,32 @@ fn scan_error(file: FileId, text: &str, error: scan::ScanError, limits: &Limits)
             at: Span::new(file, at, at + len),
             limit: limits.depth,
         },
+        scan::ScanError::Unclosed { at, ch } => SyntaxError::Unclosed {
+            at: Span::new(file, at, at + 1),
+            open: ch,
+            close: scan::closing(ch),
+        },
+        scan::ScanError::Unmatched { at, ch } => SyntaxError::Unmatched {
+            at: Span::new(file, at, at + 1),
+            close: ch,
+            open: match ch {
+                ')' => '(',
+                ']' => '[',
+                _ => '{',
+            },
+        },
+        scan::ScanError::Mismatched {
+            open,
+            open_ch,
+            at,
+            ch,
+        } => SyntaxError::Mismatched {
+            at: Span::new(file, at, at + 1),
+            open_at: Span::new(file, open, open + 1),
+            open: open_ch,
+            close: scan::closing(open_ch),
+            found: ch,
+        },
     }
 }
 

@@ -9,6 +9,9 @@
 //!   the Unicode controls that reorder text (the "Trojan Source" trick);
 //! - it bounds nesting (brackets, braces and `if`s) so that a million `(` end in a
 //!   diagnostic instead of a stack overflow inside pest's recursive descent;
+//! - it pairs brackets, so that a bracket left open is reported where it was
+//!   opened (pest would only notice much later, where the text stops making
+//!   sense), and a stray closing bracket where it stands;
 //! - it cuts the file at top-level items, so each batch of items is parsed on its
 //!   own: pest's token queue then never holds more than one batch, batches can be
 //!   parsed in parallel, and a syntax error in one item does not hide the errors
@@ -103,6 +106,41 @@ pub enum ScanError {
         /// Its length in bytes.
         len: usize,
     },
+    /// A bracket still open at the end of the file.
+    Unclosed {
+        /// The opening bracket.
+        at: usize,
+        /// `(`, `[` or `{`.
+        ch: char,
+    },
+    /// A closing bracket with no bracket open.
+    Unmatched {
+        /// The closing bracket.
+        at: usize,
+        /// `)`, `]` or `}`.
+        ch: char,
+    },
+    /// A closing bracket of another kind than the one open.
+    Mismatched {
+        /// The bracket that is open.
+        open: usize,
+        /// Its character.
+        open_ch: char,
+        /// The closing bracket.
+        at: usize,
+        /// Its character.
+        ch: char,
+    },
+}
+
+/// The closing bracket of an opening one.
+#[must_use]
+pub fn closing(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    }
 }
 
 const ITEM_KEYWORDS: [&[u8]; 9] = [
@@ -128,9 +166,10 @@ fn is_ident_byte(b: u8) -> bool {
 pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
     let bytes = text.as_bytes();
     let mut out = Scan::default();
-    // Bracket depth decides where items may start; `ifs` only counts towards the
-    // nesting limit, because pest recurses on a nested `if` as on a bracket.
-    let mut brackets: usize = 0;
+    // The open brackets, innermost last: their number decides where items may
+    // start. `ifs` only counts towards the nesting limit, because pest recurses
+    // on a nested `if` as on a bracket.
+    let mut open: Vec<(usize, u8)> = Vec::new();
     let mut ifs: usize = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -182,14 +221,26 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                 i = j + 1;
             }
             b'(' | b'[' | b'{' => {
-                brackets += 1;
-                if brackets + ifs > max_depth {
+                open.push((i, b));
+                if open.len() + ifs > max_depth {
                     return Err(ScanError::TooDeep { at: i, len: 1 });
                 }
                 i += 1;
             }
             b')' | b']' | b'}' => {
-                brackets = brackets.saturating_sub(1);
+                let ch = char::from(b);
+                match open.pop() {
+                    None => return Err(ScanError::Unmatched { at: i, ch }),
+                    Some((at, o)) if closing(char::from(o)) != ch => {
+                        return Err(ScanError::Mismatched {
+                            open: at,
+                            open_ch: char::from(o),
+                            at: i,
+                            ch,
+                        });
+                    }
+                    Some(_) => {}
+                }
                 i += 1;
             }
             _ if b.is_ascii_alphabetic() || b == b'_' => {
@@ -202,12 +253,12 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                 let after_dot = start > 0 && bytes[start - 1] == b'.';
                 if word == b"if" {
                     ifs += 1;
-                    if brackets + ifs > max_depth {
+                    if open.len() + ifs > max_depth {
                         return Err(ScanError::TooDeep { at: start, len: 2 });
                     }
                 } else if word == b"else" {
                     ifs = ifs.saturating_sub(1);
-                } else if brackets == 0 && !after_dot && ITEM_KEYWORDS.contains(&word) {
+                } else if open.is_empty() && !after_dot && ITEM_KEYWORDS.contains(&word) {
                     out.item_starts.push(start);
                 }
             }
@@ -222,6 +273,14 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
             }
             _ => i += 1,
         }
+    }
+    // The outermost bracket left open is the one to close: the inner ones may
+    // well be closed by the brackets the author forgot.
+    if let Some(&(at, b)) = open.first() {
+        return Err(ScanError::Unclosed {
+            at,
+            ch: char::from(b),
+        });
     }
     Ok(out)
 }
@@ -342,6 +401,29 @@ mod tests {
         assert_eq!(blank.len(), text.len());
         assert_eq!(blank.matches('\n').count(), 2);
         assert!(!blank.contains('/'));
+    }
+
+    #[test]
+    fn brackets_are_paired() {
+        assert_eq!(
+            scan("actor a {\n  factor x = 0.5\nrule r: when (a then b", 256),
+            Err(ScanError::Unclosed { at: 8, ch: '{' })
+        );
+        assert_eq!(
+            scan("param p = 1 }", 256),
+            Err(ScanError::Unmatched { at: 12, ch: '}' })
+        );
+        assert_eq!(
+            scan("param p = max(1, 2]", 256),
+            Err(ScanError::Mismatched {
+                open: 13,
+                open_ch: '(',
+                at: 18,
+                ch: ']'
+            })
+        );
+        // Brackets in strings and comments do not count.
+        assert!(scan("param p = 1 \"(\" // {\n/* ] */ factor x = (1)", 256).is_ok());
     }
 
     #[test]
