@@ -18,9 +18,12 @@
 //!   of the others.
 //!
 //! It does not try to understand the language: a top-level item starts wherever a
-//! top-level keyword begins a word outside brackets, strings and comments. That
-//! is exact because those keywords are reserved and cannot occur elsewhere at
-//! depth 0. Whatever the scanner gets wrong on malformed input, pest reports.
+//! top-level keyword begins a word outside brackets, strings and comments —
+//! unless it is half of a qualified name (`event.x`) or comes right after a word
+//! that a name must follow (`actor event`), where it is a keyword misused as a
+//! name, which the checker reports. That is exact because those keywords are
+//! reserved and cannot occur elsewhere at depth 0. Whatever the scanner gets
+//! wrong on malformed input, pest reports.
 
 /// The kind of a comment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,6 +158,21 @@ const ITEM_KEYWORDS: [&[u8]; 9] = [
     b"expect",
 ];
 
+/// Words that a name must follow: an item keyword right after one of them is
+/// that name (`actor event { … }`, a mistake the checker reports), not the start
+/// of a new item.
+const NAMERS: [&[u8]; 9] = [
+    b"actor",
+    b"factor",
+    b"event",
+    b"param",
+    b"rule",
+    b"scenario",
+    b"expect",
+    b"extends",
+    b"import",
+];
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -171,6 +189,9 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
     // on a nested `if` as on a bracket.
     let mut open: Vec<(usize, u8)> = Vec::new();
     let mut ifs: usize = 0;
+    // Whether the last token (comments and white space aside) is a word of
+    // `NAMERS`.
+    let mut after_namer = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -180,6 +201,10 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                 len: ch.len_utf8(),
                 ch,
             });
+        }
+        if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
         }
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -191,6 +216,7 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                     end,
                 });
                 i = end;
+                continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 let Some(close) = find(bytes, i + 2, b"*/") else {
@@ -204,6 +230,7 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                     end,
                 });
                 i = end;
+                continue;
             }
             b'"' => {
                 let mut j = i + 1;
@@ -249,7 +276,7 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                     i += 1;
                 }
                 let word = &bytes[start..i];
-                // A word right after a dot is the second half of a qualified name.
+                // A word right before or after a dot is half of a qualified name.
                 let after_dot = start > 0 && bytes[start - 1] == b'.';
                 if word == b"if" {
                     ifs += 1;
@@ -258,9 +285,16 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                     }
                 } else if word == b"else" {
                     ifs = ifs.saturating_sub(1);
-                } else if open.is_empty() && !after_dot && ITEM_KEYWORDS.contains(&word) {
+                } else if open.is_empty()
+                    && !after_dot
+                    && bytes.get(i) != Some(&b'.')
+                    && !after_namer
+                    && ITEM_KEYWORDS.contains(&word)
+                {
                     out.item_starts.push(start);
                 }
+                after_namer = NAMERS.contains(&word);
+                continue;
             }
             _ if b.is_ascii_digit() => {
                 // Skip a whole number so `1e5` is not read as a word `e5`.
@@ -273,6 +307,9 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
             }
             _ => i += 1,
         }
+        // Any other token ends a run of names (white space, comments and words
+        // `continue` before this).
+        after_namer = false;
     }
     // The outermost bracket left open is the one to close: the inner ones may
     // well be closed by the brackets the author forgot.
@@ -351,6 +388,19 @@ mod tests {
         let text = "scenario s { rule r: when x then y }\nparam p = 1 \"a rule\" // event\n";
         let scan = scan(text, 256).unwrap();
         assert_eq!(scan.item_starts, vec![0, 37]);
+    }
+
+    #[test]
+    fn a_keyword_used_as_a_name_does_not_start_an_item() {
+        let text = "actor event { factor x = 1 }\nscenario /* c */ rule { }\nexpect\n  expect { }";
+        let scan = scan(text, 256).unwrap();
+        assert_eq!(scan.item_starts, vec![0, 29, 55]);
+        // Anything between the two words breaks the pair.
+        let scan = super::scan("import \"a\" event e", 256).unwrap();
+        assert_eq!(scan.item_starts, vec![0, 11]);
+        // Half of a qualified name is not an item either.
+        let scan = super::scan("rule r: when event.x > 1 then y", 256).unwrap();
+        assert_eq!(scan.item_starts, vec![0]);
     }
 
     #[test]

@@ -52,6 +52,16 @@ fn a_broken_item_does_not_hide_the_next() {
 }
 
 #[test]
+fn a_keyword_misused_as_a_name_gives_no_spurious_errors() {
+    // The broken rule makes the batch be re-parsed item by item; `event` after
+    // `actor` is a name (which the checker refuses), not the start of an item.
+    let text = "actor event { factor x = 0.5 }\nrule r: when event.x > 1 then\n";
+    let errors = parse(FileId(0), text, &Limits::default()).expect_err("a broken rule");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].span().start, 61);
+}
+
+#[test]
 fn a_million_parentheses_end_in_a_diagnostic() {
     let text = format!("param p = {}1", "(".repeat(1_000_000));
     let errors = parse(FileId(0), &text, &Limits::default()).expect_err("too deep");
