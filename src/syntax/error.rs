@@ -230,12 +230,15 @@ pub(crate) fn from_pest(
         pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
     };
     let (found, len) = found_at(text, pos);
-    let mut expected: Vec<&str> = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|r| describe(*r)).collect()
-        }
+    let mut expected: Vec<String> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter_map(|r| describe(*r))
+            .map(str::to_string)
+            .collect(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    expected.extend(attempted_tokens(error, pos, &expected));
     expected.sort_unstable();
     expected.dedup();
     let expected = match expected.as_slice() {
@@ -250,6 +253,61 @@ pub(crate) fn from_pest(
         found,
         help,
     }
+}
+
+/// Punctuation worth naming when pest tried it: the closing brackets, separators
+/// and assignments a person forgets.
+const PUNCTUATION: [&str; 12] = [
+    "}", ")", "]", "{", "(", "[", ",", ":", "=", ":=", "..", "+=",
+];
+
+/// Keywords worth naming when pest tried them. Operators (`and`, `or`, `not`)
+/// are "an operator"; words such as units and `p` have a rule's description.
+const KEYWORDS: [&str; 40] = [
+    "model", "step", "horizon", "stop", "when", "steady", "scale", "import", "param", "actor",
+    "factor", "event", "in", "prior", "hazard", "source", "rule", "then", "one", "of", "after",
+    "scenario", "extends", "hold", "from", "to", "set", "at", "without", "expect", "by", "never",
+    "is", "lower", "higher", "than", "for", "if", "else", "least",
+];
+
+/// The literal tokens pest tried where it stopped, for the expected list: what
+/// the rule names alone leave out (a missing `,`, `then` or `}`). Only with
+/// `pest::set_error_detail(true)`, and only when pest's record of attempts ends
+/// where its error does.
+fn attempted_tokens(
+    error: &pest::error::Error<Rule>,
+    pos: usize,
+    described: &[String],
+) -> Vec<String> {
+    let Some(attempts) = error.parse_attempts() else {
+        return Vec::new();
+    };
+    if attempts.max_position != pos {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    // pest does not export its token type, but displays it: a literal as itself,
+    // a character range as `a..z`.
+    for token in attempts.expected_tokens().iter().map(ToString::to_string) {
+        if PUNCTUATION.contains(&token.as_str()) || KEYWORDS.contains(&token.as_str()) {
+            // `in` is already there as `in [lo, hi]`, `=` as `= VALUE`, and the
+            // tokens that begin an expression as "an expression".
+            let covered = described.iter().any(|d| {
+                d.strip_prefix('`')
+                    .and_then(|d| d.strip_prefix(token.as_str()))
+                    .is_some_and(|rest| rest.starts_with([' ', '`']))
+            }) || (matches!(token.as_str(), "(" | "at" | "if")
+                && described.iter().any(|d| d == "an expression"));
+            if !covered {
+                out.push(format!("`{token}`"));
+            }
+        } else if token == "*../" || token == "<..>" {
+            // The first characters of the operators, from the look-ahead that
+            // tests for one.
+            out.push("an operator".to_string());
+        }
+    }
+    out
 }
 
 /// Describes the token at `pos` and its length in bytes.
@@ -287,6 +345,21 @@ fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
     let rest = text.get(pos..).unwrap_or("");
     if rest.starts_with('=') && !rest.starts_with("==") {
         return Some("to compare, write `==`; `=` assigns".to_string());
+    }
+    if rest.starts_with('%') {
+        let before = &text[..pos.min(text.len())];
+        let digits = before.len()
+            - before
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+                .len();
+        if let Ok(n) = before[before.len() - digits..].parse::<f64>() {
+            // Display gives the shortest text that reads back as the value, so
+            // 40 / 100 shows as 0.4.
+            return Some(format!(
+                "write probabilities as numbers between 0 and 1: {n}% is {}",
+                n / 100.0
+            ));
+        }
     }
     if rest.starts_with("&&") || rest.starts_with("||") {
         return Some("write `and` / `or` instead of `&&` / `||`".to_string());

@@ -119,6 +119,12 @@ fn item_errors(
     end: usize,
     first: SyntaxError,
 ) -> Vec<SyntaxError> {
+    // From now on pest records every token it tries, so that an error can list
+    // the punctuation and keywords it expected (a missing `,`, `then` or `}`),
+    // which its rule names alone leave out. The switch is global and stays on:
+    // turning it off again could race with a parse on another thread and make
+    // messages depend on timing. Parses that succeed pay a little for it.
+    pest::set_error_detail(true);
     let mut cuts: Vec<usize> = vec![start];
     cuts.extend(
         item_starts
@@ -127,9 +133,7 @@ fn item_errors(
             .filter(|&s| s > start && s < end),
     );
     cuts.push(end);
-    if cuts.len() <= 2 {
-        return vec![first];
-    }
+    // Even a batch of one item is parsed again, with the detail on.
     let errors: Vec<SyntaxError> = cuts
         .windows(2)
         .filter_map(|w| lower::parse_items(&text[w[0]..w[1]], file, w[0], limits.depth).err())

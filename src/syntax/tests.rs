@@ -61,6 +61,26 @@ fn a_keyword_misused_as_a_name_gives_no_spurious_errors() {
     assert_eq!(errors[0].span().start, 61);
 }
 
+/// The message of the one syntax error in `text`.
+fn error_message(text: &str) -> String {
+    let errors = parse(FileId(0), text, &Limits::default()).expect_err("a syntax error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    errors[0].to_string()
+}
+
+#[test]
+fn expected_lists_name_punctuation_and_keywords() {
+    let m = error_message("factor x = 0.5 in [0 1]\n");
+    assert!(m.starts_with("expected `,`, "), "{m}");
+    let m = error_message("event e\nrule r: when e e\n");
+    assert!(m.contains("`then`"), "{m}");
+    let m = error_message("event e\nscenario s { hold e = true ; }\n");
+    assert!(m.contains("`}`"), "{m}");
+    // The same error whether the item is parsed alone or in a batch.
+    let alone = error_message("rule r: when e e\n");
+    assert_eq!(alone, error_message("event e\nrule r: when e e\n"));
+}
+
 #[test]
 fn a_million_parentheses_end_in_a_diagnostic() {
     let text = format!("param p = {}1", "(".repeat(1_000_000));
