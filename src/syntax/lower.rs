@@ -126,9 +126,19 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 impl Lower {
+    /// A pair's span, without trailing white space: pest keeps the white space it
+    /// skipped before an optional element that then failed (a `branch` with no
+    /// description), and an underline should end at the last token.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let trimmed = pair
+            .as_str()
+            .trim_end_matches(|c: char| c.is_ascii_whitespace());
+        Span::new(
+            self.file,
+            self.base + s.start(),
+            self.base + s.start() + trimmed.len(),
+        )
     }
 
     fn children<'i>(&self, pair: Pair<'i, Rule>) -> Children<'i> {

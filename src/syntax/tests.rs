@@ -61,6 +61,23 @@ fn a_keyword_misused_as_a_name_gives_no_spurious_errors() {
     assert_eq!(errors[0].span().start, 61);
 }
 
+#[test]
+fn spans_end_at_the_last_token() {
+    let text = "rule r: when e then one of {\n  x += 1 p = 0.5\n\n}\n";
+    let parsed = parse_ok(text);
+    let Item::Rule(rule) = &parsed.ast.items[0] else {
+        panic!("a rule")
+    };
+    let Effects::OneOf { branches, .. } = &rule.effects else {
+        panic!("one of")
+    };
+    let span = branches[0].span;
+    assert_eq!(
+        &text[span.start as usize..span.end as usize],
+        "x += 1 p = 0.5"
+    );
+}
+
 /// The message of the one syntax error in `text`.
 fn error_message(text: &str) -> String {
     let errors = parse(FileId(0), text, &Limits::default()).expect_err("a syntax error");
