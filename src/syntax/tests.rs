@@ -78,6 +78,40 @@ fn spans_end_at_the_last_token() {
     );
 }
 
+#[test]
+fn step_after_a_horizon_is_the_next_setting() {
+    for text in [
+        "model \"m\" { horizon 30 step 1 day }",
+        "model \"m\" {\n  horizon 30\n  step 1 day\n}",
+        "model \"m\" { horizon 30 /* c */ step 2 days }",
+    ] {
+        let parsed = parse_ok(text);
+        let Item::Model(m) = &parsed.ast.items[0] else {
+            panic!("a header")
+        };
+        assert!(
+            matches!(
+                &m.settings[..],
+                [
+                    Setting::Horizon(Duration { unit: None, .. }),
+                    Setting::Step { .. }
+                ]
+            ),
+            "{text}: {:?}",
+            m.settings
+        );
+    }
+    // A unit `step` is still a unit before anything else.
+    let parsed = parse_ok("model \"m\" { horizon 30 steps step 1 day }");
+    let Item::Model(m) = &parsed.ast.items[0] else {
+        panic!("a header")
+    };
+    assert!(matches!(
+        &m.settings[0],
+        Setting::Horizon(Duration { unit: Some(_), .. })
+    ));
+}
+
 /// The message of the one syntax error in `text`.
 fn error_message(text: &str) -> String {
     let errors = parse(FileId(0), text, &Limits::default()).expect_err("a syntax error");
