@@ -9,9 +9,11 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod eval;
 pub mod generate;
 pub mod limits;
 pub mod load;
+pub mod render;
 pub mod rng;
 pub mod span;
 pub mod syntax;

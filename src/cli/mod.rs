@@ -2,6 +2,7 @@
 //! files. Flags are parsed by clap here and turned into library settings.
 
 mod check;
+mod eval;
 mod fmt;
 mod generate;
 mod input;
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use whatif::limits::Limits;
+use whatif::render;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -103,6 +105,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Format models in the one canonical layout.
     Fmt(fmt::FmtArgs),
+    /// Evaluate scenarios: which consequences follow, how likely, how soon.
+    Eval(eval::EvalArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
 }
@@ -180,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &limits, &reporter, cli.global.quiet),
         Command::Fmt(args) => fmt::run(args, &limits, &reporter),
         Command::Generate(args) => generate::run(args),
+        Command::Eval(args) => eval::run(args, &limits, &reporter),
     };
     outcome.code()
 }

@@ -128,26 +128,63 @@ fn compact(d: &Diagnostic, file: &whatif::span::SourceFile) -> String {
     out
 }
 
+impl Reporter {
+    /// Prints an error that points at no source.
+    pub fn print_plain(&self, e: &dyn miette::Diagnostic) {
+        let mut out = String::new();
+        if self.handler.render_report(&mut out, e).is_err() {
+            out = format!("error: {e}\n");
+        }
+        eprint!("{out}");
+    }
+
+    /// Prints an evaluation error, against its source when it has one.
+    pub fn print_eval_error(&self, e: &whatif::eval::EvalError, sources: &SourceMap) {
+        match e {
+            whatif::eval::EvalError::Values(errors) => {
+                eprintln!("error: {e}");
+                let list: Vec<Diagnostic> = errors.iter().cloned().map(Diagnostic::from).collect();
+                self.print_all(&list, sources);
+            }
+            _ => match e.span() {
+                Some(span) => {
+                    let file = sources.get(span.file);
+                    let located = Located {
+                        diagnostic: e,
+                        source: file.named_source(),
+                    };
+                    let mut out = String::new();
+                    if self.handler.render_report(&mut out, &located).is_err() {
+                        out = format!("error: {e}\n");
+                    }
+                    eprint!("{out}");
+                }
+                None => self.print_plain(e),
+            },
+        }
+    }
+}
+
 fn terminal_width() -> Option<usize> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
 
 /// A diagnostic with its file attached, as miette renders it.
 #[derive(Debug)]
-struct Located<'a> {
-    diagnostic: &'a Diagnostic,
+struct Located<'a, D: miette::Diagnostic> {
+    diagnostic: &'a D,
     source: NamedSource<Arc<str>>,
 }
 
-impl std::fmt::Display for Located<'_> {
+impl<D: miette::Diagnostic> std::fmt::Display for Located<'_, D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.diagnostic.fmt(f)
+        std::fmt::Display::fmt(self.diagnostic, f)
     }
 }
 
-impl std::error::Error for Located<'_> {}
+impl<D: miette::Diagnostic> std::error::Error for Located<'_, D> {}
 
-impl miette::Diagnostic for Located<'_> {
+impl<D: miette::Diagnostic> miette::Diagnostic for Located<'_, D> {
     fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
         miette::Diagnostic::code(self.diagnostic)
     }

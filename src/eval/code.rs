@@ -1,0 +1,209 @@
+//! Compiled expressions: a small stack machine over dense node indices.
+//!
+//! Parameters and `dt` are folded into constants when a model is compiled for
+//! one evaluation, so the code reads only the run's state: node values (events
+//! as 0 or 1), `for N` counters and the step. Everything is eager: `if` and the
+//! boolean operators compute both sides and select, which is simpler and, for
+//! expressions this small, as fast as jumping.
+
+use crate::check::model::{ArithOp, Func};
+use crate::syntax::ast::CmpOp;
+
+/// One instruction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// Push a constant.
+    Const(f64),
+    /// Push a node's value.
+    Load(u32),
+    /// Push whether a `for N` condition holds (1 or 0).
+    Slot(u32),
+    /// Push the current step.
+    Step,
+    /// Negate the top.
+    Neg,
+    /// Logical not of the top.
+    Not,
+    /// Arithmetic on the top two.
+    Arith(ArithOp),
+    /// Comparison of the top two.
+    Cmp(CmpOp),
+    /// Logical and of the top two.
+    And,
+    /// Logical or of the top two.
+    Or,
+    /// A function of the top `n` values.
+    Func(Func, u8),
+    /// `if`: pops else, then, condition.
+    Select,
+    /// `at least k of` the top `n` values.
+    AtLeast(u32, u32),
+}
+
+/// A compiled expression.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Code {
+    ops: Box<[Op]>,
+}
+
+/// What an expression can read, for deciding when it must be evaluated again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// Nodes.
+    pub nodes: Vec<u32>,
+    /// `for N` counters.
+    pub slots: Vec<u32>,
+    /// Whether it reads the current step (then it changes every step).
+    pub step: bool,
+}
+
+impl Code {
+    /// Code from instructions in postfix order.
+    #[must_use]
+    pub fn new(ops: Vec<Op>) -> Code {
+        Code {
+            ops: ops.into_boxed_slice(),
+        }
+    }
+
+    /// The constant this code always yields, if it reads nothing.
+    #[must_use]
+    pub fn as_const(&self) -> Option<f64> {
+        match &*self.ops {
+            [Op::Const(v)] => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// What the code reads, without repeats.
+    #[must_use]
+    pub fn reads(&self) -> Reads {
+        let mut r = Reads::default();
+        for op in &*self.ops {
+            match *op {
+                Op::Load(n) if !r.nodes.contains(&n) => r.nodes.push(n),
+                Op::Slot(s) if !r.slots.contains(&s) => r.slots.push(s),
+                Op::Step => r.step = true,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// Evaluates the code. `stack` is scratch space, reused between calls so the
+    /// hot loop does not allocate.
+    #[must_use]
+    pub fn eval(&self, values: &[f64], slots: &[bool], step: u32, stack: &mut Vec<f64>) -> f64 {
+        stack.clear();
+        let truth = |b: bool| if b { 1.0 } else { 0.0 };
+        for op in &*self.ops {
+            match *op {
+                Op::Const(v) => stack.push(v),
+                Op::Load(n) => stack.push(values[n as usize]),
+                Op::Slot(s) => stack.push(truth(slots[s as usize])),
+                Op::Step => stack.push(f64::from(step)),
+                Op::Neg => {
+                    if let Some(top) = stack.last_mut() {
+                        *top = -*top;
+                    }
+                }
+                Op::Not => {
+                    if let Some(top) = stack.last_mut() {
+                        *top = truth(*top == 0.0);
+                    }
+                }
+                Op::Arith(a) => {
+                    let (x, y) = pop2(stack);
+                    stack.push(a.apply(x, y));
+                }
+                Op::Cmp(c) => {
+                    let (x, y) = pop2(stack);
+                    stack.push(truth(c.holds(x, y)));
+                }
+                Op::And => {
+                    let (x, y) = pop2(stack);
+                    stack.push(truth(x != 0.0 && y != 0.0));
+                }
+                Op::Or => {
+                    let (x, y) = pop2(stack);
+                    stack.push(truth(x != 0.0 || y != 0.0));
+                }
+                Op::Func(f, n) => {
+                    let at = stack.len().saturating_sub(n as usize);
+                    let v = f.apply(&stack[at..]);
+                    stack.truncate(at);
+                    stack.push(v);
+                }
+                Op::Select => {
+                    let e = stack.pop().unwrap_or(0.0);
+                    let t = stack.pop().unwrap_or(0.0);
+                    let c = stack.pop().unwrap_or(0.0);
+                    stack.push(if c != 0.0 { t } else { e });
+                }
+                Op::AtLeast(k, n) => {
+                    let at = stack.len().saturating_sub(n as usize);
+                    let count = stack[at..].iter().filter(|v| **v != 0.0).count();
+                    stack.truncate(at);
+                    stack.push(truth(count as u64 >= u64::from(k)));
+                }
+            }
+        }
+        stack.pop().unwrap_or(f64::NAN)
+    }
+
+    /// Evaluates a condition.
+    #[must_use]
+    pub fn holds(&self, values: &[f64], slots: &[bool], step: u32, stack: &mut Vec<f64>) -> bool {
+        self.eval(values, slots, step, stack) != 0.0
+    }
+}
+
+fn pop2(stack: &mut Vec<f64>) -> (f64, f64) {
+    let y = stack.pop().unwrap_or(f64::NAN);
+    let x = stack.pop().unwrap_or(f64::NAN);
+    (x, y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluates_postfix() {
+        // (x + 2) * 3 > 10, with x = 2
+        let code = Code::new(vec![
+            Op::Load(0),
+            Op::Const(2.0),
+            Op::Arith(ArithOp::Add),
+            Op::Const(3.0),
+            Op::Arith(ArithOp::Mul),
+            Op::Const(10.0),
+            Op::Cmp(CmpOp::Gt),
+        ]);
+        let mut stack = Vec::new();
+        assert!(code.holds(&[2.0], &[], 0, &mut stack));
+        assert!(!code.holds(&[1.0], &[], 0, &mut stack));
+        assert_eq!(code.reads().nodes, vec![0]);
+    }
+
+    #[test]
+    fn select_and_at_least() {
+        let code = Code::new(vec![
+            Op::Load(0),
+            Op::Const(1.0),
+            Op::Const(2.0),
+            Op::Select,
+        ]);
+        let mut stack = Vec::new();
+        assert_eq!(code.eval(&[1.0], &[], 0, &mut stack), 1.0);
+        assert_eq!(code.eval(&[0.0], &[], 0, &mut stack), 2.0);
+        let two_of_three = Code::new(vec![
+            Op::Load(0),
+            Op::Load(1),
+            Op::Load(2),
+            Op::AtLeast(2, 3),
+        ]);
+        assert!(two_of_three.holds(&[1.0, 0.0, 1.0], &[], 0, &mut stack));
+        assert!(!two_of_three.holds(&[1.0, 0.0, 0.0], &[], 0, &mut stack));
+    }
+}

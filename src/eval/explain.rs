@@ -1,0 +1,438 @@
+//! Why consequences follow, and why they do not.
+//!
+//! During a run every occurrence keeps its origin: the rule that fired (with the
+//! atoms of its condition that were true), a prior, a hazard, a scenario's
+//! intervention, or a derived definition. After the run, an event's origin is
+//! followed upstream into a causal chain: an event atom leads to that event's own
+//! chain; a comparison on a factor (`users.trust < 0.4`) leads to the rule that
+//! moved the factor furthest in the direction that made it true, or to the hold
+//! that fixed it, or to its starting value. Across runs, identical chains are
+//! counted and reported with their share of runs. When several rules make one
+//! event happen at the same step, each chain is credited, so shares can add up
+//! to more than 100%.
+//!
+//! For an event that mostly stays absent, "why not" looks at the rules that could
+//! cause it: how often each atom of their conditions never held, and how close
+//! the factor in a comparison came (the median, across runs, of its value
+//! closest to making the comparison true).
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::compile::{PEffectOp, Program};
+use super::sim::{NEVER, Origin, Sim};
+use crate::check::model::NodeKind;
+
+/// The most links a chain follows before it stops with "…".
+const MAX_DEPTH: usize = 8;
+
+/// How an event came about, across runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// The event.
+    pub node: String,
+    /// Runs counted.
+    pub runs: u64,
+    /// Runs in which it happened.
+    pub happened: u64,
+    /// Causal chains with the number of runs each explains, most frequent first.
+    pub chains: Vec<(String, u64)>,
+    /// Whether some runs credited several chains.
+    pub multiple: bool,
+    /// Why it did not happen, in the runs where it did not.
+    pub why_not: Vec<WhyNot>,
+}
+
+/// One condition that failed to hold in runs where the event stayed absent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhyNot {
+    /// The rule that could have caused the event.
+    pub rule: String,
+    /// The atom of its condition.
+    pub atom: String,
+    /// Runs (among those without the event) in which the atom never held.
+    pub failed_runs: u64,
+    /// Runs without the event.
+    pub absent_runs: u64,
+    /// For a comparison on a factor, the median of the closest value it reached.
+    pub closest: Option<f64>,
+}
+
+impl Explanation {
+    /// The explanation as JSON.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "node": self.node,
+            "runs": self.runs,
+            "happened_runs": self.happened,
+            "chains": self.chains.iter().map(|(c, n)| json!({
+                "chain": c,
+                "runs": n,
+                "share": *n as f64 / self.runs.max(1) as f64,
+            })).collect::<Vec<_>>(),
+            "shares_may_exceed_100_percent": self.multiple,
+            "why_not": self.why_not.iter().map(|w| json!({
+                "rule": w.rule,
+                "condition": w.atom,
+                "failed_runs": w.failed_runs,
+                "absent_runs": w.absent_runs,
+                "closest_median": w.closest,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// What the why-not analysis watches for one target: (rule, atom, node,
+/// direction).
+type Watch = (u32, u32, Option<u32>, i8);
+
+/// Tallies of one target across runs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetTally {
+    /// Runs counted.
+    pub runs: u64,
+    /// Runs in which the target happened.
+    pub happened: u64,
+    /// Chains and how many runs each explains.
+    pub chains: HashMap<String, u64>,
+    /// Runs that credited more than one chain.
+    pub multiple: u64,
+    /// Per watched atom: runs without the target in which it never held.
+    pub failed: Vec<u64>,
+    /// Per watched atom: closest values in runs without the target.
+    pub closest: Vec<Vec<f64>>,
+}
+
+/// Explanations being gathered during runs.
+pub struct Tally {
+    targets: Vec<u32>,
+    watches: Vec<Vec<Watch>>,
+    /// Per target.
+    pub tallies: Vec<TargetTally>,
+    held: Vec<Vec<bool>>,
+    best: Vec<Vec<f64>>,
+}
+
+impl Tally {
+    /// A tally for `targets` (node indices of events).
+    #[must_use]
+    pub fn new(p: &Program<'_>, targets: &[u32]) -> Tally {
+        let watches: Vec<Vec<Watch>> = targets
+            .iter()
+            .map(|&t| {
+                let mut w = Vec::new();
+                for (k, rule) in p.rules.iter().enumerate() {
+                    let causes = rule
+                        .effects
+                        .iter()
+                        .chain(rule.branches.iter().flat_map(|b| b.effects.iter()))
+                        .any(|e| e.node == t && matches!(e.op, PEffectOp::Happen));
+                    if causes {
+                        for (a, atom) in rule.atoms.iter().enumerate() {
+                            w.push((k as u32, a as u32, atom.node, atom.direction));
+                        }
+                    }
+                }
+                w
+            })
+            .collect();
+        let tallies = watches
+            .iter()
+            .map(|w| TargetTally {
+                failed: vec![0; w.len()],
+                closest: vec![Vec::new(); w.len()],
+                ..TargetTally::default()
+            })
+            .collect();
+        let held = watches.iter().map(|w| vec![false; w.len()]).collect();
+        let best = watches.iter().map(|w| vec![f64::NAN; w.len()]).collect();
+        Tally {
+            targets: targets.to_vec(),
+            watches,
+            tallies,
+            held,
+            best,
+        }
+    }
+
+    /// Starts a run.
+    pub fn begin(&mut self) {
+        for h in &mut self.held {
+            h.iter_mut().for_each(|x| *x = false);
+        }
+        for b in &mut self.best {
+            b.iter_mut().for_each(|x| *x = f64::NAN);
+        }
+    }
+
+    /// Watches step `t` for the why-not analysis.
+    pub fn step(&mut self, t: u32, sim: &mut Sim<'_, '_>) {
+        for (i, &target) in self.targets.iter().enumerate() {
+            if sim.first[target as usize] != NEVER {
+                continue;
+            }
+            for (w, &(rule, atom, node, dir)) in self.watches[i].iter().enumerate() {
+                if sim.atom_holds(rule as usize, atom as usize, t) {
+                    self.held[i][w] = true;
+                }
+                if let Some(n) = node {
+                    let v = sim.values[n as usize];
+                    let b = &mut self.best[i][w];
+                    if b.is_nan() || (dir < 0 && v < *b) || (dir > 0 && v > *b) {
+                        *b = v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends a run: counts its chains or its failed conditions.
+    pub fn end(&mut self, sim: &Sim<'_, '_>) {
+        for (i, &target) in self.targets.iter().enumerate() {
+            let tally = &mut self.tallies[i];
+            tally.runs += 1;
+            if sim.first[target as usize] == NEVER {
+                for (w, &(_, _, node, dir)) in self.watches[i].iter().enumerate() {
+                    if !self.held[i][w] {
+                        tally.failed[w] += 1;
+                    }
+                    if node.is_some() && dir != 0 && !self.best[i][w].is_nan() {
+                        tally.closest[w].push(self.best[i][w]);
+                    }
+                }
+                continue;
+            }
+            tally.happened += 1;
+            let mut origins = vec![sim.origin[target as usize]];
+            origins.extend(
+                sim.co_origins
+                    .iter()
+                    .filter(|(n, _)| *n == target)
+                    .map(|(_, o)| Some(*o)),
+            );
+            if origins.len() > 1 {
+                tally.multiple += 1;
+            }
+            for origin in origins {
+                let chain = Chain { sim }.event(target, origin, 0, &mut Vec::new());
+                *tally.chains.entry(chain).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Adds another tally of the same targets.
+    pub fn merge(&mut self, other: Tally) {
+        for (a, b) in self.tallies.iter_mut().zip(other.tallies) {
+            a.runs += b.runs;
+            a.happened += b.happened;
+            a.multiple += b.multiple;
+            for (chain, n) in b.chains {
+                *a.chains.entry(chain).or_insert(0) += n;
+            }
+            for (x, y) in a.failed.iter_mut().zip(&b.failed) {
+                *x += y;
+            }
+            for (x, y) in a.closest.iter_mut().zip(b.closest) {
+                x.extend(y);
+            }
+        }
+    }
+
+    /// The explanations, each event's chains most frequent first (ties by text,
+    /// so the order never depends on threads).
+    #[must_use]
+    pub fn finish(self, p: &Program<'_>) -> Vec<Explanation> {
+        let model = p.model;
+        self.targets
+            .iter()
+            .zip(self.tallies)
+            .zip(self.watches)
+            .map(|((&t, tally), watches)| {
+                let mut chains: Vec<(String, u64)> = tally.chains.into_iter().collect();
+                chains.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                let absent = tally.runs - tally.happened;
+                let mut why_not: Vec<WhyNot> = watches
+                    .iter()
+                    .zip(tally.failed.iter().zip(tally.closest))
+                    .map(|(&(rule, atom, _, _), (&failed, mut closest))| {
+                        closest.sort_by(f64::total_cmp);
+                        let r = &p.rules[rule as usize];
+                        WhyNot {
+                            rule: model.rule(r.id).name.clone(),
+                            atom: r.atoms[atom as usize].text.clone(),
+                            failed_runs: failed,
+                            absent_runs: absent,
+                            closest: (!closest.is_empty())
+                                .then(|| closest[(closest.len() - 1) / 2]),
+                        }
+                    })
+                    .collect();
+                why_not.sort_by(|a, b| {
+                    b.failed_runs
+                        .cmp(&a.failed_runs)
+                        .then_with(|| a.atom.cmp(&b.atom))
+                });
+                Explanation {
+                    node: model.nodes[t as usize].name.clone(),
+                    runs: tally.runs,
+                    happened: tally.happened,
+                    chains,
+                    multiple: tally.multiple > 0,
+                    why_not,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Builds one run's chains.
+struct Chain<'s, 'p, 'm> {
+    sim: &'s Sim<'p, 'm>,
+}
+
+impl Chain<'_, '_, '_> {
+    fn name(&self, node: u32) -> &str {
+        &self.sim.program().model.nodes[node as usize].name
+    }
+
+    fn event(
+        &self,
+        node: u32,
+        origin: Option<Origin>,
+        depth: usize,
+        seen: &mut Vec<u32>,
+    ) -> String {
+        let name = self.name(node).to_string();
+        if depth >= MAX_DEPTH {
+            return format!("{name} ← …");
+        }
+        match origin {
+            None => name,
+            Some(Origin::Prior) => format!("{name} ← prior"),
+            Some(Origin::Hazard) => format!("{name} ← hazard"),
+            Some(Origin::Forced) => format!("{name} ← forced by the scenario"),
+            Some(Origin::Held) => format!("{name} ← held by the scenario"),
+            Some(Origin::Derived) => {
+                let p = self.sim.program();
+                let inputs: Vec<String> = p.nodes[node as usize]
+                    .derived
+                    .as_ref()
+                    .map(|d| d.reads().nodes)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|&n| {
+                        p.nodes[n as usize].kind == NodeKind::Event
+                            && self.sim.first[n as usize] != NEVER
+                    })
+                    .map(|n| self.event(n, self.sim.origin[n as usize], depth + 1, seen))
+                    .collect();
+                match inputs.len() {
+                    0 => format!("{name} ← its definition"),
+                    1 => format!("{name} ← {}", inputs[0]),
+                    _ => format!("{name} ← ({})", inputs.join(" and ")),
+                }
+            }
+            Some(Origin::Rule { rule, firing, .. }) => {
+                let rule_name = self.rule_name(rule);
+                if seen.contains(&rule) {
+                    return format!("{name} ← {rule_name} ← …");
+                }
+                seen.push(rule);
+                let up = self.upstream(firing, depth, seen);
+                seen.pop();
+                format!("{name} ← {rule_name}{up}")
+            }
+        }
+    }
+
+    fn rule_name(&self, rule: u32) -> String {
+        let p = self.sim.program();
+        p.model.rule(p.rules[rule as usize].id).name.clone()
+    }
+
+    /// " ← …" for the atoms that were true when a firing happened.
+    fn upstream(&self, firing: u32, depth: usize, seen: &mut Vec<u32>) -> String {
+        let Some(f) = self.sim.firings.get(firing as usize) else {
+            return String::new();
+        };
+        let p = self.sim.program();
+        let rule = &p.rules[f.rule as usize];
+        let parts: Vec<String> = f
+            .atoms
+            .iter()
+            .map(|&(a, value)| {
+                let atom = &rule.atoms[a as usize];
+                match atom.node {
+                    Some(n)
+                        if p.nodes[n as usize].kind == NodeKind::Event
+                            && atom.text == self.name(n) =>
+                    {
+                        self.event(n, self.sim.origin[n as usize], depth + 1, seen)
+                    }
+                    Some(n)
+                        if p.nodes[n as usize].kind == NodeKind::Factor && atom.direction != 0 =>
+                    {
+                        let cause = self.factor(n, atom.direction, value, f.step, depth, seen);
+                        format!("{} ← {cause}", atom.text)
+                    }
+                    _ => atom.text.clone(),
+                }
+            })
+            .collect();
+        match parts.len() {
+            0 => String::new(),
+            1 => format!(" ← {}", parts[0]),
+            _ => format!(" ← ({})", parts.join(" and ")),
+        }
+    }
+
+    /// What moved a factor in `direction`: the hold that fixed it, the rule that
+    /// moved it furthest that way, or its starting value.
+    fn factor(
+        &self,
+        node: u32,
+        direction: i8,
+        value: f64,
+        step: u32,
+        depth: usize,
+        seen: &mut Vec<u32>,
+    ) -> String {
+        let p = self.sim.program();
+        let name = self.name(node);
+        if let Some(v) = p.nodes[node as usize].held_at(step) {
+            return format!("{name} held at {}", crate::syntax::print::number(v));
+        }
+        if depth >= MAX_DEPTH {
+            return "…".to_string();
+        }
+        let mover = self
+            .sim
+            .moves
+            .iter()
+            .filter(|((n, _), v)| *n == node && (**v * f64::from(direction)) > 0.0)
+            .max_by(|a, b| {
+                (a.1.abs())
+                    .total_cmp(&b.1.abs())
+                    .then_with(|| b.0.1.cmp(&a.0.1))
+            })
+            .map(|((_, r), _)| *r);
+        match mover {
+            Some(r) if !seen.contains(&r) => {
+                seen.push(r);
+                let first = self.sim.firings.iter().position(|f| f.rule == r);
+                let up = first
+                    .map(|f| self.upstream(f as u32, depth + 1, seen))
+                    .unwrap_or_default();
+                seen.pop();
+                format!("{}{up}", self.rule_name(r))
+            }
+            Some(r) => self.rule_name(r),
+            None => {
+                let _ = value;
+                format!("{name} from its start")
+            }
+        }
+    }
+}

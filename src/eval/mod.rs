@@ -1,0 +1,150 @@
+//! Evaluation: a checked model and one scenario in, consequences out.
+//!
+//! `compile` turns the model and the scenario's values into a [`Program`];
+//! `sim` runs it one step at a time; `montecarlo` runs many runs in parallel
+//! with keyed random draws; `exact` enumerates every outcome of small models;
+//! `stats` aggregates runs into [`Results`]; `explain` turns the causes recorded
+//! during runs into causal chains and "why not" reports. No I/O happens here.
+
+pub mod code;
+pub mod compile;
+mod error;
+pub mod exact;
+pub mod explain;
+pub mod montecarlo;
+mod normal;
+pub mod results;
+pub mod sim;
+pub mod stats;
+
+pub use compile::Program;
+pub use error::EvalError;
+pub use results::Results;
+
+use crate::check::model::{Expr, Model, NodeId, ScenarioId};
+use crate::check::values::{self, Override};
+use crate::limits::{Limit, Limits};
+use crate::span::SourceMap;
+
+/// How to evaluate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// Monte Carlo runs (ignored when the model has no random draw).
+    pub runs: u64,
+    /// The seed of every draw.
+    pub seed: u64,
+    /// Worker threads (0: one per core). Results do not depend on it.
+    pub threads: usize,
+    /// The confidence of reported intervals.
+    pub confidence: f64,
+    /// Enumerate outcomes exactly instead of sampling.
+    pub exact: bool,
+    /// Events to explain (causal chains and why-not).
+    pub explain: Vec<NodeId>,
+    /// Stop after this block of runs, for a run range (sharding).
+    pub blocks: Option<(u64, u64)>,
+}
+
+/// The defaults: 10,000 runs, seed 0, 95% intervals.
+pub const DEFAULT_RUNS: u64 = 10_000;
+/// The default seed.
+pub const DEFAULT_SEED: u64 = 0;
+/// The default confidence.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            runs: DEFAULT_RUNS,
+            seed: DEFAULT_SEED,
+            threads: 0,
+            confidence: DEFAULT_CONFIDENCE,
+            exact: false,
+            explain: Vec::new(),
+            blocks: None,
+        }
+    }
+}
+
+/// A scenario ready to evaluate: its values checked, its program compiled.
+pub struct Prepared<'m> {
+    /// The program.
+    pub program: Program<'m>,
+}
+
+/// Computes the scenario's values under `overrides`, checks them, and compiles
+/// the program with `probes` (conditions to count at each step).
+///
+/// # Errors
+/// Value checks that fail under the overrides, or a limit.
+pub fn prepare<'m>(
+    model: &'m Model,
+    sources: &SourceMap,
+    scenario: ScenarioId,
+    overrides: &'m [Override],
+    probes: &[&Expr],
+    limits: &Limits,
+) -> Result<Prepared<'m>, EvalError> {
+    let resolved =
+        values::resolve(model, scenario, overrides, limits).map_err(EvalError::Values)?;
+    let texts = |span: crate::span::Span| {
+        sources
+            .text(span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let program = Program::new(model, &resolved, probes, &texts);
+    Ok(Prepared { program })
+}
+
+/// Evaluates a prepared scenario.
+///
+/// # Errors
+/// A limit exceeded, a fault during a run (a value that is not finite, two
+/// `=` on one factor at one step), or an exact evaluation that is out of reach.
+pub fn evaluate(
+    prepared: &Prepared<'_>,
+    options: &Options,
+    limits: &Limits,
+) -> Result<Results, EvalError> {
+    let p = &prepared.program;
+    if options.exact {
+        return exact::evaluate(p, options, limits);
+    }
+    let runs = if p.random { options.runs.max(1) } else { 1 };
+    if runs > limits.runs {
+        return Err(EvalError::Limit {
+            which: Limit::Runs,
+            requested: runs,
+            limit: limits.runs,
+        });
+    }
+    let work = runs
+        .saturating_mul(u64::from(p.horizon) + 1)
+        .saturating_mul((p.rules.len() + p.nodes.len()) as u64);
+    if work > limits.work {
+        return Err(EvalError::Limit {
+            which: Limit::Work,
+            requested: work,
+            limit: limits.work,
+        });
+    }
+    montecarlo::evaluate(p, runs, options)
+}
+
+/// Evaluates `scenario` of `model` in one call.
+///
+/// # Errors
+/// See [`prepare`] and [`evaluate`].
+pub fn run(
+    model: &Model,
+    sources: &SourceMap,
+    scenario: ScenarioId,
+    overrides: &[Override],
+    options: &Options,
+    limits: &Limits,
+) -> Result<Results, EvalError> {
+    let prepared = prepare(model, sources, scenario, overrides, &[], limits)?;
+    evaluate(&prepared, options, limits)
+}

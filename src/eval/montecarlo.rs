@@ -1,0 +1,266 @@
+//! Monte Carlo: many independent runs with keyed draws, in parallel.
+//!
+//! Runs are grouped in fixed blocks of [`BLOCK`] runs. Workers take blocks from
+//! a shared counter; counts merge in any order, and each block's float sums are
+//! kept apart and added in block order at the end, so the output is identical
+//! for any number of threads.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::EvalError;
+use super::Options;
+use super::compile::Program;
+use super::explain;
+use super::results::{self, Results};
+use super::sim::{self, Chooser, Fault, FaultAt, Sim, Trajectory};
+use super::stats::{BLOCK, Counts, Layout, Recorder, Sums};
+use crate::check::values::StartValue;
+use crate::rng::{Purpose, Rng};
+
+/// Draws keyed by (seed, run, stream, step, purpose).
+pub struct Keyed<'r> {
+    rng: &'r Rng,
+    run: u64,
+}
+
+impl<'r> Keyed<'r> {
+    /// The draws of run `run`.
+    #[must_use]
+    pub fn new(rng: &'r Rng, run: u64) -> Self {
+        Keyed { rng, run }
+    }
+}
+
+impl Chooser for Keyed<'_> {
+    fn chance(&mut self, p: f64, stream: u64, step: u32, purpose: Purpose) -> bool {
+        if p <= 0.0 {
+            return false;
+        }
+        if p >= 1.0 {
+            return true;
+        }
+        self.rng.unit(self.run, stream, step, purpose) < p
+    }
+
+    fn pick(&mut self, lo: u32, hi: u32, stream: u64, step: u32) -> u32 {
+        let span = u64::from(hi - lo) + 1;
+        let u = self.rng.unit(self.run, stream, step, Purpose::Delay);
+        lo + ((u * span as f64) as u64).min(span - 1) as u32
+    }
+
+    fn branch(&mut self, ps: &[f64], stream: u64, step: u32) -> Option<usize> {
+        let u = self.rng.unit(self.run, stream, step, Purpose::Branch);
+        let mut cum = 0.0;
+        for (i, p) in ps.iter().enumerate() {
+            cum += p;
+            if u < cum {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    fn start(&mut self, s: &StartValue, stream: u64) -> f64 {
+        let u = self.rng.unit(self.run, stream, 0, Purpose::Start);
+        match *s {
+            StartValue::Const(v) => v,
+            StartValue::Uniform(a, b) => a + u * (b - a),
+            StartValue::Triangular(a, m, b) => {
+                // The inverse of the triangular distribution's CDF.
+                let f = (m - a) / (b - a);
+                if u < f {
+                    a + (u * (b - a) * (m - a)).sqrt()
+                } else {
+                    b - ((1.0 - u) * (b - a) * (b - m)).sqrt()
+                }
+            }
+            StartValue::Normal(mean, sd) => {
+                // Box–Muller with two keyed draws; 1 - u keeps the log finite.
+                let u2 = self.rng.unit(self.run, stream, 0, Purpose::Start2);
+                let r = (-2.0 * libm::log(1.0 - u)).sqrt();
+                mean + sd * r * libm::cos(2.0 * std::f64::consts::PI * u2)
+            }
+            StartValue::Bernoulli(p) => {
+                if u < p {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// What one worker produced.
+struct WorkerPart {
+    counts: Counts,
+    sums: Vec<Sums>,
+    explain: Option<explain::Tally>,
+    fault: Option<(u64, FaultAt)>,
+}
+
+/// Runs `runs` runs of `p` and aggregates them.
+///
+/// # Errors
+/// The fault of the earliest run that had one.
+pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results, EvalError> {
+    let layout = Layout::of(p);
+    let blocks = runs.div_ceil(BLOCK);
+    let (first_block, last_block) = options.blocks.unwrap_or((0, blocks));
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        n => n,
+    };
+    let workers = threads
+        .min((last_block - first_block).max(1) as usize)
+        .max(1);
+    let next = AtomicU64::new(first_block);
+    let rng = Rng::new(options.seed);
+    let targets: Vec<u32> = options.explain.iter().map(|n| n.0).collect();
+    // What no draw reaches is computed once; runs then compute only the rest.
+    // Explanations follow chains through both parts, so they run everything.
+    let traj = if targets.is_empty() && p.split.node.iter().any(|&s| s) {
+        Some(Trajectory::compute(p).map_err(|f| fault_error(p, 0, f))?)
+    } else {
+        None
+    };
+    let which = traj.as_ref().map_or(sim::Part::Full, sim::Part::Dynamic);
+    let work = || {
+        let mut sim = Sim::with_part(p, !targets.is_empty(), which);
+        let mut recorder = Recorder::new(p, &layout, traj.as_ref());
+        let mut part = WorkerPart {
+            counts: layout.counts(),
+            sums: Vec::new(),
+            explain: (!targets.is_empty()).then(|| explain::Tally::new(p, &targets)),
+            fault: None,
+        };
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= last_block {
+                break;
+            }
+            let mut sums = layout.sums(b);
+            let block_runs = ((b + 1) * BLOCK).min(runs) - b * BLOCK;
+            recorder.static_block(block_runs, &mut part.counts, &mut sums);
+            for run in b * BLOCK..((b + 1) * BLOCK).min(runs) {
+                recorder.begin();
+                if let Some(t) = part.explain.as_mut() {
+                    t.begin();
+                }
+                let mut chooser = Keyed::new(&rng, run);
+                let counts = &mut part.counts;
+                let tally = &mut part.explain;
+                let outcome = sim.run(&mut chooser, &mut |t, sim| {
+                    recorder.step(t, sim, counts, &mut sums);
+                    if let Some(tally) = tally.as_mut() {
+                        tally.step(t, sim);
+                    }
+                });
+                if let Err(fault) = outcome {
+                    if part.fault.is_none_or(|(r, _)| run < r) {
+                        part.fault = Some((run, fault));
+                    }
+                    break;
+                }
+                recorder.end(&sim, &mut part.counts);
+                if let Some(t) = part.explain.as_mut() {
+                    t.end(&sim);
+                }
+            }
+            part.sums.push(sums);
+            if part.fault.is_some() {
+                break;
+            }
+        }
+        part
+    };
+    let parts: Vec<WorkerPart> = if workers == 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(&work)).collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    let mut counts = layout.counts();
+    let mut sums: Vec<Sums> = Vec::new();
+    let mut tally: Option<explain::Tally> = None;
+    let mut fault: Option<(u64, FaultAt)> = None;
+    for part in parts {
+        counts.merge(&part.counts);
+        sums.extend(part.sums);
+        if let Some(t) = part.explain {
+            match tally.as_mut() {
+                Some(all) => all.merge(t),
+                None => tally = Some(t),
+            }
+        }
+        if let Some((run, f)) = part.fault
+            && fault.is_none_or(|(r, _)| run < r)
+        {
+            fault = Some((run, f));
+        }
+    }
+    if let Some((run, f)) = fault {
+        return Err(fault_error(p, run, f));
+    }
+    sums.sort_by_key(|s| s.block);
+    let mut total = vec![0.0; layout.factors.len() * layout.steps];
+    for block in &sums {
+        for (a, b) in total.iter_mut().zip(&block.sums) {
+            *a += b;
+        }
+    }
+    let mut results = results::finish(
+        p,
+        &layout,
+        &counts,
+        &total,
+        options.seed,
+        options.confidence,
+    );
+    if let Some(t) = tally {
+        results.explanations = t.finish(p);
+    }
+    Ok(results)
+}
+
+/// The error for a fault in run `run`.
+#[must_use]
+pub fn fault_error(p: &Program<'_>, run: u64, f: FaultAt) -> EvalError {
+    let model = p.model;
+    match f.fault {
+        Fault::Rule(k) => {
+            let rule = model.rule(p.rules[k as usize].id);
+            EvalError::NonFinite {
+                at: rule.span,
+                what: format!("a value of rule `{}`", rule.name),
+                step: f.step,
+                run,
+            }
+        }
+        Fault::Node(n) => {
+            let node = &model.nodes[n as usize];
+            EvalError::NonFinite {
+                at: node.span,
+                what: format!("`{}`", node.name),
+                step: f.step,
+                run,
+            }
+        }
+        Fault::Conflict { node, a, b } => {
+            let (ra, rb) = (
+                model.rule(p.rules[a as usize].id),
+                model.rule(p.rules[b as usize].id),
+            );
+            EvalError::Conflict {
+                at: rb.span,
+                a: ra.name.clone(),
+                b: rb.name.clone(),
+                factor: model.nodes[node as usize].name.clone(),
+                step: f.step,
+                run,
+            }
+        }
+    }
+}

@@ -1,0 +1,1082 @@
+//! One run of a [`Program`], step by step, exactly as DESIGN.md §2 says.
+//!
+//! Within a step t: effects due at t land (sets first, then adds; forced values
+//! win over rule sets), holds are applied, factors are bounded, derived nodes
+//! and `for N` counters are computed in dependency order, the step is recorded,
+//! then rules and hazards read the step and schedule effects for t + delay.
+//!
+//! Every draw goes through a [`Chooser`]: Monte Carlo answers with keyed random
+//! numbers, the exact evaluator by enumerating outcomes. Work is event-driven: a
+//! rule, derived node or hazard is evaluated again only when something it reads
+//! changed (or it reads `step`), so quiet parts of a model cost nothing.
+
+use super::code::Code;
+use super::compile::{Compute, PEffect, PEffectOp, PRate, Program, Reader};
+use crate::check::model::NodeKind;
+use crate::check::values::StartValue;
+use crate::rng::Purpose;
+
+/// The step of an event that never happened.
+pub const NEVER: u32 = u32::MAX;
+
+/// Where the random outcomes of a run come from.
+pub trait Chooser {
+    /// True with probability `p` (already within [0, 1]).
+    fn chance(&mut self, p: f64, stream: u64, step: u32, purpose: Purpose) -> bool;
+    /// A whole number in `lo..=hi`, uniformly.
+    fn pick(&mut self, lo: u32, hi: u32, stream: u64, step: u32) -> u32;
+    /// One of the branches by their probabilities, or none (the remaining mass).
+    fn branch(&mut self, ps: &[f64], stream: u64, step: u32) -> Option<usize>;
+    /// An uncertain starting value (before bounding).
+    fn start(&mut self, s: &StartValue, stream: u64) -> f64;
+}
+
+/// What made something happen, for explanations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A rule fired (index into the program's rules) at a step.
+    Rule {
+        /// The rule.
+        rule: u32,
+        /// The step its condition was read.
+        step: u32,
+        /// The firing's index in [`Sim::firings`].
+        firing: u32,
+    },
+    /// The event's prior.
+    Prior,
+    /// The event's hazard.
+    Hazard,
+    /// A scenario's `at`.
+    Forced,
+    /// A scenario's hold.
+    Held,
+    /// A derived event's condition.
+    Derived,
+}
+
+/// One firing of a rule, with the atoms of its condition that were true then.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Firing {
+    /// The rule.
+    pub rule: u32,
+    /// The step it read.
+    pub step: u32,
+    /// The true atoms, with the value of the node each reads (if one).
+    pub atoms: Vec<(u32, f64)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PendingOp {
+    Happen,
+    Add(f64),
+    Set(f64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Pending {
+    node: u32,
+    op: PendingOp,
+    /// Sort key that makes the order of adds canonical (a rule's stream), so
+    /// floating-point sums do not depend on the order rules are written in.
+    key: u64,
+    origin: Origin,
+}
+
+/// A number that is not finite where a number must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A rule's effect amount or likelihood.
+    Rule(u32),
+    /// A derived node's value or an event's hazard.
+    Node(u32),
+    /// Two `=` effects landed on one factor at one step.
+    Conflict {
+        /// The factor.
+        node: u32,
+        /// One rule.
+        a: u32,
+        /// The other.
+        b: u32,
+    },
+}
+
+/// A fault and where it happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultAt {
+    /// What went wrong.
+    pub fault: Fault,
+    /// At which step.
+    pub step: u32,
+}
+
+/// Which part of a program a simulator runs (see [`crate::eval::compile::Split`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Part<'p> {
+    /// Everything (exact evaluation, explanations).
+    Full,
+    /// Only what no random draw reaches, once.
+    Static,
+    /// Only what draws reach, with the static part's values read from its
+    /// trajectory.
+    Dynamic(&'p Trajectory),
+}
+
+/// The static part's run: what changed at each step.
+#[derive(Clone, Debug, Default)]
+pub struct Trajectory {
+    /// Per step, the static nodes whose value changed (with the new value).
+    pub changes: Vec<Vec<(u32, f64)>>,
+    /// Per step, the static counters whose truth changed.
+    pub slot_changes: Vec<Vec<(u32, bool)>>,
+    /// Per step, every static node's value, in node order, for statistics.
+    pub values: Vec<Vec<f64>>,
+    /// Per node, its position in a row of `values` (`u32::MAX`: dynamic).
+    pub index: Vec<u32>,
+    /// Static events' first steps.
+    pub first: Vec<u32>,
+    /// Static factors' first step at a bound.
+    pub bounded_first: Vec<u32>,
+    /// The last step at which anything static changed.
+    pub last_change: u32,
+}
+
+impl Trajectory {
+    /// A static node's position in a row of `values`.
+    #[must_use]
+    pub fn position(&self, node: u32) -> Option<usize> {
+        self.index
+            .get(node as usize)
+            .filter(|&&j| j != u32::MAX)
+            .map(|&j| j as usize)
+    }
+
+    /// Runs the static part of `p` once.
+    ///
+    /// # Errors
+    /// A fault in the static part.
+    pub fn compute(p: &Program<'_>) -> Result<Trajectory, FaultAt> {
+        let mut sim = Sim::with_part(p, false, Part::Static);
+        let mut chooser = Certain;
+        let mut traj = Trajectory::default();
+        let statics: Vec<usize> = (0..p.nodes.len()).filter(|&i| p.split.node[i]).collect();
+        let static_slots: Vec<usize> = (0..p.slots.len()).filter(|&k| p.split.slot[k]).collect();
+        let mut prev_values: Vec<f64> = Vec::new();
+        let mut prev_slots: Vec<bool> = Vec::new();
+        sim.run(&mut chooser, &mut |t, sim| {
+            let values: Vec<f64> = statics.iter().map(|&i| sim.values[i]).collect();
+            let slots: Vec<bool> = static_slots.iter().map(|&k| sim.slot_val[k]).collect();
+            let changes: Vec<(u32, f64)> = statics
+                .iter()
+                .zip(&values)
+                .enumerate()
+                .filter(|(j, _)| t == 0 || prev_values[*j] != values[*j])
+                .map(|(_, (&i, &v))| (i as u32, v))
+                .collect();
+            let slot_changes: Vec<(u32, bool)> = static_slots
+                .iter()
+                .zip(&slots)
+                .enumerate()
+                .filter(|(j, _)| t == 0 || prev_slots[*j] != slots[*j])
+                .map(|(_, (&k, &v))| (k as u32, v))
+                .collect();
+            if t > 0 && (!changes.is_empty() || !slot_changes.is_empty()) {
+                traj.last_change = t;
+            }
+            traj.changes.push(changes);
+            traj.slot_changes.push(slot_changes);
+            traj.values.push(values.clone());
+            prev_values = values;
+            prev_slots = slots;
+        })?;
+        traj.first = sim.first.clone();
+        traj.bounded_first = sim.bounded_first.clone();
+        traj.index = vec![u32::MAX; p.nodes.len()];
+        for (j, &i) in statics.iter().enumerate() {
+            traj.index[i] = j as u32;
+        }
+        Ok(traj)
+    }
+}
+
+/// The chooser of the static part: it draws nothing (every probability is 0 or
+/// 1 there, every delay fixed).
+struct Certain;
+
+impl Chooser for Certain {
+    fn chance(&mut self, p: f64, _: u64, _: u32, _: Purpose) -> bool {
+        p >= 1.0
+    }
+    fn pick(&mut self, lo: u32, _: u32, _: u64, _: u32) -> u32 {
+        lo
+    }
+    fn branch(&mut self, ps: &[f64], _: u64, _: u32) -> Option<usize> {
+        ps.iter().position(|&p| p >= 1.0)
+    }
+    fn start(&mut self, s: &StartValue, _: u64) -> f64 {
+        match *s {
+            StartValue::Const(v) | StartValue::Normal(v, _) => v,
+            StartValue::Uniform(a, _) | StartValue::Triangular(a, _, _) => a,
+            StartValue::Bernoulli(p) => {
+                if p >= 1.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// The state of one run, reused across runs to avoid allocation.
+#[derive(Clone)]
+pub struct Sim<'p, 'm> {
+    p: &'p Program<'m>,
+    /// Every node's value (events: 1 once happened).
+    pub values: Vec<f64>,
+    /// Each event's first step, or [`NEVER`].
+    pub first: Vec<u32>,
+    /// How each event first happened (kept when explaining).
+    pub origin: Vec<Option<Origin>>,
+    /// Each factor's first step at a bound of its range, or [`NEVER`].
+    pub bounded_first: Vec<u32>,
+    /// The step the run became steady, if it did.
+    pub steady_at: Option<u32>,
+    /// Firings of rules (kept when explaining).
+    pub firings: Vec<Firing>,
+    /// Per (factor, rule), how much the rule's adds moved it (kept when
+    /// explaining).
+    pub moves: std::collections::HashMap<(u32, u32), f64>,
+    /// Other origins of events that happened from several causes at once
+    /// (kept when explaining): (event, origin).
+    pub co_origins: Vec<(u32, Origin)>,
+    first_firing: Vec<u32>,
+    explain: bool,
+    slot_count: Vec<u32>,
+    /// Whether each `for N` counter holds.
+    pub slot_val: Vec<bool>,
+    fired: Vec<bool>,
+    cond: Vec<bool>,
+    rule_dirty: Vec<bool>,
+    compute_dirty: Vec<bool>,
+    hazard_cache: Vec<f64>,
+    hazard_dirty: Vec<bool>,
+    wheel: Vec<Vec<Pending>>,
+    pending: usize,
+    set_val: Vec<f64>,
+    set_by: Vec<Option<Origin>>,
+    add_val: Vec<f64>,
+    touched: Vec<u32>,
+    prev: Vec<f64>,
+    happened_now: usize,
+    stack: Vec<f64>,
+    forced_at: usize,
+    part: Part<'p>,
+    /// Rules marked dirty since they were last evaluated.
+    dirty_list: Vec<u32>,
+    /// `while` rules whose condition held when last evaluated.
+    live_while: Vec<u32>,
+    queue: Vec<u32>,
+    /// Per rule: whether this simulator runs it.
+    runs_rule: Vec<bool>,
+    /// Nodes with a hold.
+    held: Vec<u32>,
+    rules_to_run: Vec<u32>,
+    hazards_to_run: Vec<u32>,
+    order_to_run: Vec<u32>,
+    nodes_to_start: Vec<u32>,
+}
+
+impl<'p, 'm> Sim<'p, 'm> {
+    /// A simulator for all of `p`; `explain` keeps the records explanations need.
+    #[must_use]
+    pub fn new(p: &'p Program<'m>, explain: bool) -> Self {
+        Self::with_part(p, explain, Part::Full)
+    }
+
+    /// A simulator for one part of `p`.
+    #[must_use]
+    pub fn with_part(p: &'p Program<'m>, explain: bool, part: Part<'p>) -> Self {
+        let n = p.nodes.len();
+        let keep = |is_static: bool| match part {
+            Part::Full => true,
+            Part::Static => is_static,
+            Part::Dynamic(_) => !is_static,
+        };
+        let rules_to_run: Vec<u32> = (0..p.rules.len())
+            .filter(|&k| keep(p.split.rule[k]))
+            .map(|k| k as u32)
+            .collect();
+        let hazards_to_run = (0..n)
+            .filter(|&i| p.nodes[i].hazard.is_some() && keep(p.split.node[i]))
+            .map(|i| i as u32)
+            .collect();
+        let order_to_run = (0..p.order.len())
+            .filter(|&k| match p.order[k] {
+                Compute::Node(i) => keep(p.split.node[i as usize]),
+                Compute::Slot(s) => keep(p.split.slot[s as usize]),
+            })
+            .map(|k| k as u32)
+            .collect();
+        let nodes_to_start = (0..n)
+            .filter(|&i| keep(p.split.node[i]))
+            .map(|i| i as u32)
+            .collect();
+        let mut runs_rule = vec![false; p.rules.len()];
+        for &k in &rules_to_run {
+            runs_rule[k as usize] = true;
+        }
+        let held = (0..n)
+            .filter(|&i| p.nodes[i].hold.is_some())
+            .map(|i| i as u32)
+            .collect();
+        Sim {
+            p,
+            values: vec![0.0; n],
+            first: vec![NEVER; n],
+            origin: vec![None; n],
+            bounded_first: vec![NEVER; n],
+            steady_at: None,
+            firings: Vec::new(),
+            moves: std::collections::HashMap::new(),
+            co_origins: Vec::new(),
+            first_firing: vec![NEVER; p.rules.len()],
+            explain,
+            slot_count: vec![0; p.slots.len()],
+            slot_val: vec![false; p.slots.len()],
+            fired: vec![false; p.rules.len()],
+            cond: vec![false; p.rules.len()],
+            rule_dirty: vec![true; p.rules.len()],
+            compute_dirty: vec![true; p.order.len()],
+            hazard_cache: vec![0.0; n],
+            hazard_dirty: vec![true; n],
+            wheel: (0..=p.horizon as usize + 1).map(|_| Vec::new()).collect(),
+            pending: 0,
+            set_val: vec![0.0; n],
+            set_by: vec![None; n],
+            add_val: vec![0.0; n],
+            touched: Vec::new(),
+            prev: vec![0.0; n],
+            happened_now: 0,
+            stack: Vec::with_capacity(32),
+            forced_at: 0,
+            part,
+            dirty_list: Vec::new(),
+            live_while: Vec::new(),
+            queue: Vec::new(),
+            runs_rule,
+            held,
+            rules_to_run,
+            hazards_to_run,
+            order_to_run,
+            nodes_to_start,
+        }
+    }
+
+    /// The program.
+    #[must_use]
+    pub fn program(&self) -> &'p Program<'m> {
+        self.p
+    }
+
+    /// Whether probe `q` holds at step `t` (call after the step is computed).
+    pub fn probe(&mut self, q: usize, t: u32) -> bool {
+        self.p.probes[q].holds(&self.values, &self.slot_val, t, &mut self.stack)
+    }
+
+    /// Whether atom `a` of rule `k` holds now (for explanations).
+    pub fn atom_holds(&mut self, k: usize, a: usize, t: u32) -> bool {
+        self.p.rules[k].atoms[a]
+            .code
+            .holds(&self.values, &self.slot_val, t, &mut self.stack)
+    }
+
+    fn reset(&mut self) {
+        self.values.iter_mut().for_each(|v| *v = 0.0);
+        self.first.iter_mut().for_each(|v| *v = NEVER);
+        self.origin.iter_mut().for_each(|v| *v = None);
+        self.bounded_first.iter_mut().for_each(|v| *v = NEVER);
+        self.steady_at = None;
+        self.firings.clear();
+        self.moves.clear();
+        self.co_origins.clear();
+        self.first_firing.iter_mut().for_each(|v| *v = NEVER);
+        self.slot_count.iter_mut().for_each(|v| *v = 0);
+        self.slot_val.iter_mut().for_each(|v| *v = false);
+        self.fired.iter_mut().for_each(|v| *v = false);
+        self.cond.iter_mut().for_each(|v| *v = false);
+        self.rule_dirty.iter_mut().for_each(|v| *v = true);
+        self.dirty_list.clear();
+        self.dirty_list.extend_from_slice(&self.rules_to_run);
+        self.live_while.clear();
+        self.compute_dirty.iter_mut().for_each(|v| *v = true);
+        self.hazard_dirty.iter_mut().for_each(|v| *v = true);
+        for b in &mut self.wheel {
+            b.clear();
+        }
+        self.pending = 0;
+        self.forced_at = 0;
+    }
+
+    /// Runs one run from step 0 to the horizon (or until steady), calling
+    /// `record` after each step is computed.
+    ///
+    /// # Errors
+    /// A fault: a value that is not finite, or two `=` on one factor at a step.
+    pub fn run(
+        &mut self,
+        chooser: &mut dyn Chooser,
+        record: &mut dyn FnMut(u32, &mut Sim<'p, 'm>),
+    ) -> Result<(), FaultAt> {
+        self.start_run(chooser);
+        let horizon = self.p.horizon;
+        for t in 0..=horizon {
+            self.advance(t, chooser)?;
+            record(t, self);
+            if self.steady_at.is_some() {
+                for later in t + 1..=horizon {
+                    record(later, self);
+                }
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a run: state reset, starting values drawn, priors drawn.
+    pub fn start_run(&mut self, chooser: &mut dyn Chooser) {
+        self.reset();
+        self.init(chooser);
+    }
+
+    /// Computes step `t` (steps must be advanced in order from 0).
+    ///
+    /// # Errors
+    /// A fault: a value that is not finite, or two `=` on one factor at a step.
+    pub fn advance(&mut self, t: u32, chooser: &mut dyn Chooser) -> Result<(), FaultAt> {
+        self.step(t, chooser)
+    }
+
+    /// A key identifying the state as far as the future is concerned (values,
+    /// counters, rule memory, pending effects), for merging equal states in exact
+    /// evaluation. When events happened is not part of it: nothing reads it.
+    pub fn state_key(&self, extra: &[bool], out: &mut Vec<u64>) {
+        out.clear();
+        out.extend(self.values.iter().map(|v| v.to_bits()));
+        out.extend(self.slot_count.iter().map(|&c| u64::from(c)));
+        let bits = |v: &[bool], out: &mut Vec<u64>| {
+            for chunk in v.chunks(64) {
+                out.push(
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .fold(0u64, |acc, (i, &b)| acc | (u64::from(b) << i)),
+                );
+            }
+        };
+        bits(&self.fired, out);
+        bits(&self.cond, out);
+        bits(&self.rule_dirty, out);
+        bits(&self.compute_dirty, out);
+        bits(extra, out);
+        out.extend(self.hazard_cache.iter().map(|v| v.to_bits()));
+        out.extend(self.bounded_first.iter().map(|&b| u64::from(b != NEVER)));
+        for (t, bucket) in self.wheel.iter().enumerate() {
+            for e in bucket {
+                out.push(t as u64);
+                out.push(u64::from(e.node));
+                out.push(e.key);
+                match e.op {
+                    PendingOp::Happen => out.push(0),
+                    PendingOp::Add(v) => out.extend([1, v.to_bits()]),
+                    PendingOp::Set(v) => out.extend([2, v.to_bits()]),
+                }
+            }
+        }
+    }
+
+    /// Starting values and priors.
+    fn init(&mut self, chooser: &mut dyn Chooser) {
+        let p = self.p;
+        for k in 0..self.nodes_to_start.len() {
+            let i = self.nodes_to_start[k] as usize;
+            let node = &p.nodes[i];
+            match node.kind {
+                NodeKind::Factor if node.derived.is_none() => {
+                    let v = match node.start {
+                        StartValue::Const(v) => v,
+                        ref s => chooser.start(s, node.stream),
+                    };
+                    self.values[i] = v;
+                    self.bound(i, 0);
+                }
+                NodeKind::Event if node.prior > 0.0 => {
+                    if chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) {
+                        self.push(
+                            0,
+                            Pending {
+                                node: i as u32,
+                                op: PendingOp::Happen,
+                                key: 0,
+                                origin: Origin::Prior,
+                            },
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.prev.copy_from_slice(&self.values);
+    }
+
+    fn push(&mut self, step: u32, pending: Pending) {
+        if let Some(bucket) = self.wheel.get_mut(step as usize) {
+            bucket.push(pending);
+            self.pending += 1;
+        }
+    }
+
+    /// Keeps factor `i` within its range, noting when it hits a bound.
+    fn bound(&mut self, i: usize, step: u32) {
+        let (lo, hi) = self.p.nodes[i].range;
+        let v = self.values[i];
+        if v < lo || v > hi {
+            self.values[i] = v.clamp(lo, hi);
+            if self.bounded_first[i] == NEVER {
+                self.bounded_first[i] = step;
+            }
+        }
+    }
+
+    fn changed(&mut self, node: usize) {
+        let p = self.p;
+        for r in &p.readers[node] {
+            self.mark(*r);
+        }
+    }
+
+    /// Marks a reader for evaluation at this step.
+    fn mark(&mut self, r: Reader) {
+        match r {
+            Reader::Rule(k) => {
+                let k = k as usize;
+                if !self.rule_dirty[k] {
+                    self.rule_dirty[k] = true;
+                    if self.runs_rule[k] {
+                        self.dirty_list.push(k as u32);
+                    }
+                }
+            }
+            Reader::Compute(k) => self.compute_dirty[k as usize] = true,
+            Reader::Hazard(k) => self.hazard_dirty[k as usize] = true,
+        }
+    }
+
+    fn happen(&mut self, node: usize, step: u32, origin: Origin) {
+        if self.first[node] != NEVER {
+            return;
+        }
+        if self.p.nodes[node].held_at(step) == Some(0.0) {
+            return;
+        }
+        self.first[node] = step;
+        self.values[node] = 1.0;
+        self.happened_now += 1;
+        if self.explain {
+            self.origin[node] = Some(origin);
+        }
+        self.changed(node);
+    }
+
+    fn step(&mut self, t: u32, chooser: &mut dyn Chooser) -> Result<(), FaultAt> {
+        let p = self.p;
+        self.happened_now = 0;
+        if let Part::Dynamic(traj) = self.part {
+            self.apply_trajectory(traj, t);
+        }
+        self.land(t)?;
+        // Holds win over every effect.
+        for h in 0..self.held.len() {
+            let i = self.held[h] as usize;
+            let node = &p.nodes[i];
+            let Some(v) = node.held_at(t) else { continue };
+            if node.kind == NodeKind::Event {
+                if v != 0.0 {
+                    self.happen(i, t, Origin::Held);
+                }
+            } else if self.values[i] != v {
+                self.values[i] = v;
+                self.changed(i);
+            }
+        }
+        self.compute(t)?;
+        if t < p.horizon {
+            self.fire_rules(t, chooser)?;
+            self.hazards(t, chooser)?;
+        }
+        if let Some(eps) = p.steady {
+            self.check_steady(t, eps);
+        }
+        self.prev.copy_from_slice(&self.values);
+        Ok(())
+    }
+
+    /// Copies the static part's changes at step `t`.
+    fn apply_trajectory(&mut self, traj: &Trajectory, t: u32) {
+        let p = self.p;
+        for &(n, v) in &traj.changes[t as usize] {
+            let i = n as usize;
+            if self.values[i] != v {
+                self.values[i] = v;
+                if p.nodes[i].kind == NodeKind::Event && v != 0.0 && self.first[i] == NEVER {
+                    self.first[i] = traj.first[i];
+                }
+                self.changed(i);
+            }
+        }
+        for &(k, v) in &traj.slot_changes[t as usize] {
+            let si = k as usize;
+            if self.slot_val[si] != v {
+                self.slot_val[si] = v;
+                for r in &p.slot_readers[si] {
+                    self.mark(*r)
+                }
+            }
+        }
+    }
+
+    /// Effects due at `t` land: events happen; on each factor a `=` applies
+    /// first (a forced value wins over a rule's), then the adds, in a canonical
+    /// order; a held factor ignores them all.
+    fn land(&mut self, t: u32) -> Result<(), FaultAt> {
+        let p = self.p;
+        let mut bucket = std::mem::take(&mut self.wheel[t as usize]);
+        self.pending -= bucket.len();
+        while let Some(f) = p.forced.get(self.forced_at).filter(|f| f.step <= t) {
+            if f.step == t {
+                let op = match f.value {
+                    None => PendingOp::Happen,
+                    Some(v) => PendingOp::Set(v),
+                };
+                bucket.push(Pending {
+                    node: f.node,
+                    op,
+                    key: 0,
+                    origin: Origin::Forced,
+                });
+            }
+            self.forced_at += 1;
+        }
+        // No sort: rules schedule in the order of their streams (see
+        // `Program::new`), so the bucket's order is already canonical.
+        for e in &bucket {
+            let i = e.node as usize;
+            match e.op {
+                PendingOp::Happen => {
+                    if self.explain && self.first[i] == t && self.origin[i] != Some(e.origin) {
+                        self.co_origins.push((e.node, e.origin));
+                    }
+                    self.happen(i, t, e.origin);
+                }
+                PendingOp::Set(v) => {
+                    if !self.touched.contains(&e.node) {
+                        self.touched.push(e.node);
+                        self.add_val[i] = 0.0;
+                        self.set_by[i] = None;
+                    }
+                    match (self.set_by[i], e.origin) {
+                        (Some(Origin::Forced), _) => {}
+                        (Some(Origin::Rule { rule: a, .. }), Origin::Rule { rule: b, .. }) => {
+                            return Err(FaultAt {
+                                fault: Fault::Conflict { node: e.node, a, b },
+                                step: t,
+                            });
+                        }
+                        _ => {
+                            self.set_val[i] = v;
+                            self.set_by[i] = Some(e.origin);
+                        }
+                    }
+                }
+                PendingOp::Add(v) => {
+                    if !self.touched.contains(&e.node) {
+                        self.touched.push(e.node);
+                        self.add_val[i] = 0.0;
+                        self.set_by[i] = None;
+                    }
+                    self.add_val[i] += v;
+                }
+            }
+        }
+        bucket.clear();
+        self.wheel[t as usize] = bucket;
+        let touched = std::mem::take(&mut self.touched);
+        for &n in &touched {
+            let i = n as usize;
+            if p.nodes[i].held_at(t).is_some() {
+                continue;
+            }
+            let before = self.values[i];
+            if self.set_by[i].is_some() {
+                self.values[i] = self.set_val[i];
+            }
+            self.values[i] += self.add_val[i];
+            self.bound(i, t);
+            if self.values[i] != before {
+                self.changed(i);
+            }
+        }
+        self.touched = touched;
+        self.touched.clear();
+        Ok(())
+    }
+
+    /// Derived nodes and `for N` counters, in dependency order.
+    fn compute(&mut self, t: u32) -> Result<(), FaultAt> {
+        let p = self.p;
+        if t > 0 {
+            for r in &p.step_readers {
+                self.mark(*r)
+            }
+        }
+        for j in 0..self.order_to_run.len() {
+            let k = self.order_to_run[j] as usize;
+            match p.order[k] {
+                Compute::Node(n) => {
+                    if !self.compute_dirty[k] {
+                        continue;
+                    }
+                    self.compute_dirty[k] = false;
+                    let i = n as usize;
+                    let node = &p.nodes[i];
+                    if node.held_at(t).is_some() {
+                        continue;
+                    }
+                    let Some(def) = &node.derived else { continue };
+                    let v = def.eval(&self.values, &self.slot_val, t, &mut self.stack);
+                    if node.kind == NodeKind::Event {
+                        if v != 0.0 {
+                            self.happen(i, t, Origin::Derived);
+                        }
+                    } else {
+                        if !v.is_finite() {
+                            return Err(FaultAt {
+                                fault: Fault::Node(n),
+                                step: t,
+                            });
+                        }
+                        let before = self.values[i];
+                        self.values[i] = v;
+                        self.bound(i, t);
+                        if self.values[i] != before || t == 0 {
+                            self.changed(i);
+                        }
+                    }
+                }
+                Compute::Slot(s) => {
+                    // A counter that is counting must tick every step.
+                    let si = s as usize;
+                    if !self.compute_dirty[k] && self.slot_count[si] == 0 {
+                        continue;
+                    }
+                    self.compute_dirty[k] = false;
+                    let slot = &p.slots[si];
+                    let holds = slot
+                        .cond
+                        .holds(&self.values, &self.slot_val, t, &mut self.stack);
+                    self.slot_count[si] = if holds {
+                        self.slot_count[si].saturating_add(1)
+                    } else {
+                        0
+                    };
+                    let val = self.slot_count[si] >= slot.n;
+                    if val != self.slot_val[si] {
+                        self.slot_val[si] = val;
+                        for r in &p.slot_readers[si] {
+                            self.mark(*r)
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rate(&mut self, r: &PRate, t: u32) -> f64 {
+        match r {
+            PRate::Const(v) => *v,
+            PRate::Code(c) => {
+                let v = c.eval(&self.values, &self.slot_val, t, &mut self.stack);
+                if v.is_nan() {
+                    f64::NAN
+                } else {
+                    v.clamp(0.0, 1.0)
+                }
+            }
+        }
+    }
+
+    /// Rules read step `t` and schedule their effects.
+    fn fire_rules(&mut self, t: u32, chooser: &mut dyn Chooser) -> Result<(), FaultAt> {
+        let p = self.p;
+        // Only rules whose inputs changed, and `while` rules still holding, can
+        // do anything; they run in index order (the canonical order).
+        let mut queue = std::mem::take(&mut self.queue);
+        queue.clear();
+        queue.append(&mut self.dirty_list);
+        queue.append(&mut self.live_while);
+        queue.sort_unstable();
+        queue.dedup();
+        for &k in &queue {
+            let k = k as usize;
+            let rule = &p.rules[k];
+            if rule.when && self.fired[k] {
+                continue;
+            }
+            if self.rule_dirty[k] {
+                self.rule_dirty[k] = false;
+                self.cond[k] = rule
+                    .cond
+                    .holds(&self.values, &self.slot_val, t, &mut self.stack);
+            }
+            if !self.cond[k] {
+                continue;
+            }
+            if !rule.when {
+                self.live_while.push(k as u32);
+            }
+            if rule.when {
+                self.fired[k] = true;
+            }
+            let lik = self.rate(&rule.likelihood, t);
+            if lik.is_nan() {
+                return Err(FaultAt {
+                    fault: Fault::Rule(k as u32),
+                    step: t,
+                });
+            }
+            if !chooser.chance(lik, rule.stream, t, Purpose::Likelihood) {
+                continue;
+            }
+            let origin = self.firing(k, t);
+            if rule.one_of {
+                let ps: Vec<f64> = rule.branches.iter().map(|b| b.p).collect();
+                let Some(b) = chooser.branch(&ps, rule.stream, t) else {
+                    continue;
+                };
+                let branch = &rule.branches[b];
+                let delay = self.delay(branch.delay, rule.stream, t, chooser);
+                self.schedule(&branch.effects, k, t, delay, origin)?;
+            } else {
+                let delay = self.delay(rule.delay, rule.stream, t, chooser);
+                self.schedule(&rule.effects, k, t, delay, origin)?;
+            }
+        }
+        self.queue = queue;
+        Ok(())
+    }
+
+    fn firing(&mut self, k: usize, t: u32) -> Origin {
+        let causes_events = self.p.rules[k]
+            .effects
+            .iter()
+            .chain(
+                self.p.rules[k]
+                    .branches
+                    .iter()
+                    .flat_map(|b| b.effects.iter()),
+            )
+            .any(|e| matches!(e.op, PEffectOp::Happen));
+        let firing = if self.explain && !causes_events && self.first_firing[k] != NEVER {
+            self.first_firing[k]
+        } else if self.explain {
+            let rule = &self.p.rules[k];
+            let atoms = rule
+                .atoms
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    a.code
+                        .holds(&self.values, &self.slot_val, t, &mut self.stack)
+                })
+                .map(|(i, a)| {
+                    (
+                        i as u32,
+                        a.node.map_or(f64::NAN, |n| self.values[n as usize]),
+                    )
+                })
+                .collect();
+            self.firings.push(Firing {
+                rule: k as u32,
+                step: t,
+                atoms,
+            });
+            let index = self.firings.len() as u32 - 1;
+            if self.first_firing[k] == NEVER {
+                self.first_firing[k] = index;
+            }
+            index
+        } else {
+            0
+        };
+        Origin::Rule {
+            rule: k as u32,
+            step: t,
+            firing,
+        }
+    }
+
+    fn delay(
+        &mut self,
+        (lo, hi): (u32, u32),
+        stream: u64,
+        t: u32,
+        chooser: &mut dyn Chooser,
+    ) -> u32 {
+        if lo == hi {
+            lo
+        } else {
+            chooser.pick(lo, hi, stream, t)
+        }
+    }
+
+    fn schedule(
+        &mut self,
+        effects: &[PEffect],
+        k: usize,
+        t: u32,
+        delay: u32,
+        origin: Origin,
+    ) -> Result<(), FaultAt> {
+        let at = t.saturating_add(delay);
+        if at > self.p.horizon {
+            return Ok(());
+        }
+        let key = self.p.rules[k].stream;
+        for e in effects {
+            let op = match &e.op {
+                PEffectOp::Happen => PendingOp::Happen,
+                PEffectOp::Add(c) => PendingOp::Add(self.amount(c, k, t)?),
+                PEffectOp::Set(c) => PendingOp::Set(self.amount(c, k, t)?),
+            };
+            if self.explain
+                && let PendingOp::Add(v) = op
+            {
+                *self.moves.entry((e.node, k as u32)).or_insert(0.0) += v;
+            }
+            self.push(
+                at,
+                Pending {
+                    node: e.node,
+                    op,
+                    key,
+                    origin,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn amount(&mut self, c: &Code, k: usize, t: u32) -> Result<f64, FaultAt> {
+        let v = c.eval(&self.values, &self.slot_val, t, &mut self.stack);
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(FaultAt {
+                fault: Fault::Rule(k as u32),
+                step: t,
+            })
+        }
+    }
+
+    /// Events with a hazard draw for the next step.
+    fn hazards(&mut self, t: u32, chooser: &mut dyn Chooser) -> Result<(), FaultAt> {
+        let p = self.p;
+        for j in 0..self.hazards_to_run.len() {
+            let i = self.hazards_to_run[j] as usize;
+            let node = &p.nodes[i];
+            let Some(h) = &node.hazard else { continue };
+            if self.first[i] != NEVER {
+                continue;
+            }
+            let rate = match h {
+                PRate::Const(v) => *v,
+                PRate::Code(_) => {
+                    if self.hazard_dirty[i] {
+                        self.hazard_dirty[i] = false;
+                        self.hazard_cache[i] = self.rate(h, t);
+                    }
+                    self.hazard_cache[i]
+                }
+            };
+            if rate.is_nan() {
+                return Err(FaultAt {
+                    fault: Fault::Node(i as u32),
+                    step: t,
+                });
+            }
+            if rate > 0.0 && chooser.chance(rate, node.stream, t + 1, Purpose::Likelihood) {
+                self.push(
+                    t + 1,
+                    Pending {
+                        node: i as u32,
+                        op: PendingOp::Happen,
+                        key: 0,
+                        origin: Origin::Hazard,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// DESIGN.md §1: steady once no factor moved more than `eps`, no event
+    /// happened, and nothing is pending.
+    fn check_steady(&mut self, t: u32, eps: f64) {
+        let p = self.p;
+        if self.happened_now > 0 || self.pending > 0 {
+            return;
+        }
+        if let Part::Dynamic(traj) = self.part
+            && traj.last_change > t
+        {
+            return;
+        }
+        if p.forced.iter().any(|f| f.step > t) {
+            return;
+        }
+        if p.nodes.iter().any(|n| {
+            n.hold
+                .is_some_and(|h| h.from > t || (h.to > t && h.to < p.horizon))
+        }) {
+            return;
+        }
+        for (i, node) in p.nodes.iter().enumerate() {
+            if node.kind == NodeKind::Factor && (self.values[i] - self.prev[i]).abs() > eps {
+                return;
+            }
+            if self.first[i] == NEVER && node.hazard.is_some() {
+                let live = match &node.hazard {
+                    Some(PRate::Const(v)) => *v > 0.0,
+                    _ => self.hazard_cache[i] > 0.0,
+                };
+                if live {
+                    return;
+                }
+            }
+        }
+        for (k, rule) in p.rules.iter().enumerate() {
+            let could_fire = if rule.when {
+                !self.fired[k] && self.cond[k]
+            } else {
+                self.cond[k]
+            };
+            if could_fire && rule.likelihood.is_random() {
+                return;
+            }
+            // A `while` rule that certainly fires keeps scheduling: its effects
+            // show up as pending above, so only its randomness matters here.
+        }
+        self.steady_at = Some(t);
+    }
+}

@@ -1,0 +1,373 @@
+//! Aggregating runs into results, in summaries that merge exactly.
+//!
+//! Everything counted is an integer (runs in which an event first happened at
+//! each step, histogram bins of factor values, runs bounded, steps of
+//! steadiness), so counts merge in any order. Sums of factor values are floats:
+//! they are kept per fixed block of runs and added block by block in block
+//! order, so the result is the same whatever the number of threads, and a run
+//! range computed elsewhere merges byte for byte.
+//!
+//! Factor quantiles come from a histogram over the factor's range; its number of
+//! bins depends only on the model's size (see [`bins_for`]), and the estimate is
+//! interpolated within a bin and clamped to the smallest and largest value seen,
+//! so a factor that is the same in every run gets its exact value.
+
+use serde::{Deserialize, Serialize};
+
+use super::compile::Program;
+use super::sim::{NEVER, Sim, Trajectory};
+use crate::check::model::NodeKind;
+
+/// Runs per block: the unit of work, of float summation order, and of sharding.
+pub const BLOCK: u64 = 256;
+
+/// Quantile histograms get at most this many bins per factor and step.
+pub const MAX_BINS: usize = 1000;
+/// …and at least this many.
+pub const MIN_BINS: usize = 16;
+/// The memory the histograms of one worker may take, which sets the bins.
+const HISTOGRAM_BUDGET: usize = 16 << 20;
+
+/// Bins per histogram for `factors` factors over `steps` steps.
+#[must_use]
+pub fn bins_for(factors: usize, steps: usize) -> usize {
+    let cells = (factors * steps).max(1);
+    (HISTOGRAM_BUDGET / 4 / cells).clamp(MIN_BINS, MAX_BINS)
+}
+
+/// Counts that merge in any order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Runs counted.
+    pub runs: u64,
+    /// Per event (in event order) and step, runs whose first occurrence was at
+    /// that step; the last cell of each row counts runs where it never happened.
+    pub first: Vec<u64>,
+    /// Per factor, step and bin: runs whose value fell in the bin.
+    pub hist: Vec<u32>,
+    /// Per factor and step, the smallest value seen (as ordered bits: see `key`).
+    pub min: Vec<f64>,
+    /// Per factor and step, the largest value seen.
+    pub max: Vec<f64>,
+    /// Per factor, runs in which it was kept at a bound.
+    pub bounded_runs: Vec<u64>,
+    /// Per factor, the earliest step it was kept at a bound in any run.
+    pub bounded_from: Vec<u32>,
+    /// Per step, runs that became steady then; the last cell: never steady.
+    pub steady: Vec<u64>,
+    /// Per probe and step, runs where it held.
+    pub probes: Vec<u64>,
+    /// Per probe and step, runs where it had held at some step up to then.
+    pub probes_by: Vec<u64>,
+}
+
+/// Per block of runs: the float sums, kept apart so they can be added in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sums {
+    /// The block's index.
+    pub block: u64,
+    /// Per factor and step, the sum of its values over the block's runs.
+    pub sums: Vec<f64>,
+}
+
+/// The layout shared by counts and sums.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The events, as node indices.
+    pub events: Vec<u32>,
+    /// The factors, as node indices.
+    pub factors: Vec<u32>,
+    /// Steps 0..=horizon.
+    pub steps: usize,
+    /// Bins per histogram.
+    pub bins: usize,
+    /// Probes.
+    pub probes: usize,
+}
+
+impl Layout {
+    /// The layout of a program.
+    #[must_use]
+    pub fn of(p: &Program<'_>) -> Layout {
+        let mut events = Vec::new();
+        let mut factors = Vec::new();
+        for (i, n) in p.nodes.iter().enumerate() {
+            if n.kind == NodeKind::Event {
+                events.push(i as u32);
+            } else {
+                factors.push(i as u32);
+            }
+        }
+        let steps = p.horizon as usize + 1;
+        let bins = bins_for(factors.len(), steps);
+        Layout {
+            events,
+            factors,
+            steps,
+            bins,
+            probes: p.probes.len(),
+        }
+    }
+
+    /// Empty counts.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        let f = self.factors.len();
+        Counts {
+            runs: 0,
+            first: vec![0; self.events.len() * (self.steps + 1)],
+            hist: vec![0; f * self.steps * self.bins],
+            min: vec![f64::INFINITY; f * self.steps],
+            max: vec![f64::NEG_INFINITY; f * self.steps],
+            bounded_runs: vec![0; f],
+            bounded_from: vec![NEVER; f],
+            steady: vec![0; self.steps + 1],
+            probes: vec![0; self.probes * self.steps],
+            probes_by: vec![0; self.probes * self.steps],
+        }
+    }
+
+    /// Empty sums for a block.
+    #[must_use]
+    pub fn sums(&self, block: u64) -> Sums {
+        Sums {
+            block,
+            sums: vec![0.0; self.factors.len() * self.steps],
+        }
+    }
+}
+
+impl Counts {
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &Counts) {
+        self.runs += other.runs;
+        add(&mut self.first, &other.first);
+        for (a, b) in self.hist.iter_mut().zip(&other.hist) {
+            *a = a.saturating_add(*b);
+        }
+        for (a, b) in self.min.iter_mut().zip(&other.min) {
+            *a = a.min(*b);
+        }
+        for (a, b) in self.max.iter_mut().zip(&other.max) {
+            *a = a.max(*b);
+        }
+        add(&mut self.bounded_runs, &other.bounded_runs);
+        for (a, b) in self.bounded_from.iter_mut().zip(&other.bounded_from) {
+            *a = (*a).min(*b);
+        }
+        add(&mut self.steady, &other.steady);
+        add(&mut self.probes, &other.probes);
+        add(&mut self.probes_by, &other.probes_by);
+    }
+}
+
+fn add(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+/// Records runs into counts and a block's sums.
+pub struct Recorder<'l> {
+    layout: &'l Layout,
+    ranges: Vec<(f64, f64)>,
+    probe_seen: Vec<bool>,
+    /// The static part's run, when runs compute only the dynamic part: static
+    /// nodes are then counted once per block instead of once per run.
+    traj: Option<&'l Trajectory>,
+    /// Positions (in the layout) of the factors and events recorded per run.
+    dynamic_factors: Vec<usize>,
+    dynamic_events: Vec<usize>,
+}
+
+impl<'l> Recorder<'l> {
+    /// A recorder for `p` with `layout`; with `traj`, static nodes are taken
+    /// from the static part's run.
+    #[must_use]
+    pub fn new(p: &Program<'_>, layout: &'l Layout, traj: Option<&'l Trajectory>) -> Recorder<'l> {
+        let ranges = layout
+            .factors
+            .iter()
+            .map(|&f| p.nodes[f as usize].range)
+            .collect();
+        let is_dynamic = |n: u32| traj.is_none() || !p.split.node[n as usize];
+        let dynamic_factors = (0..layout.factors.len())
+            .filter(|&k| is_dynamic(layout.factors[k]))
+            .collect();
+        let dynamic_events = (0..layout.events.len())
+            .filter(|&k| is_dynamic(layout.events[k]))
+            .collect();
+        Recorder {
+            layout,
+            ranges,
+            probe_seen: vec![false; layout.probes],
+            traj,
+            dynamic_factors,
+            dynamic_events,
+        }
+    }
+
+    /// Adds the static nodes' share of `runs` identical runs of a block.
+    pub fn static_block(&self, runs: u64, counts: &mut Counts, sums: &mut Sums) {
+        let Some(traj) = self.traj else { return };
+        let l = self.layout;
+        let steps = l.steps;
+        for (k, &f) in l.factors.iter().enumerate() {
+            let Some(j) = traj.position(f) else { continue };
+            let (lo, hi) = self.ranges[k];
+            for t in 0..steps {
+                let v = traj.values[t][j];
+                let cell = k * steps + t;
+                sums.sums[cell] += v * runs as f64;
+                counts.min[cell] = counts.min[cell].min(v);
+                counts.max[cell] = counts.max[cell].max(v);
+                let bin = if hi > lo {
+                    ((v - lo) / (hi - lo) * l.bins as f64) as usize
+                } else {
+                    0
+                };
+                let c = &mut counts.hist[cell * l.bins + bin.min(l.bins - 1)];
+                *c = c.saturating_add(u32::try_from(runs).unwrap_or(u32::MAX));
+            }
+            let b = traj.bounded_first[f as usize];
+            if b != NEVER {
+                counts.bounded_runs[k] += runs;
+                counts.bounded_from[k] = counts.bounded_from[k].min(b);
+            }
+        }
+        let width = steps + 1;
+        for (k, &e) in l.events.iter().enumerate() {
+            if traj.position(e).is_none() {
+                continue;
+            }
+            let first = traj.first[e as usize];
+            let cell = if first == NEVER {
+                steps
+            } else {
+                first as usize
+            };
+            counts.first[k * width + cell] += runs;
+        }
+    }
+
+    /// Starts a run.
+    pub fn begin(&mut self) {
+        self.probe_seen.iter_mut().for_each(|s| *s = false);
+    }
+
+    /// Records step `t` of a run.
+    pub fn step(&mut self, t: u32, sim: &mut Sim<'_, '_>, counts: &mut Counts, sums: &mut Sums) {
+        let l = self.layout;
+        let steps = l.steps;
+        let t = t as usize;
+        for &k in &self.dynamic_factors {
+            let v = sim.values[l.factors[k] as usize];
+            let cell = k * steps + t;
+            sums.sums[cell] += v;
+            if v < counts.min[cell] {
+                counts.min[cell] = v;
+            }
+            if v > counts.max[cell] {
+                counts.max[cell] = v;
+            }
+            let (lo, hi) = self.ranges[k];
+            let bin = if hi > lo {
+                ((v - lo) / (hi - lo) * l.bins as f64) as usize
+            } else {
+                0
+            };
+            counts.hist[cell * l.bins + bin.min(l.bins - 1)] += 1;
+        }
+        for q in 0..l.probes {
+            if sim.probe(q, t as u32) {
+                counts.probes[q * steps + t] += 1;
+                self.probe_seen[q] = true;
+            }
+            if self.probe_seen[q] {
+                counts.probes_by[q * steps + t] += 1;
+            }
+        }
+    }
+
+    /// Ends a run.
+    pub fn end(&mut self, sim: &Sim<'_, '_>, counts: &mut Counts) {
+        let l = self.layout;
+        counts.runs += 1;
+        let width = l.steps + 1;
+        for &k in &self.dynamic_events {
+            let first = sim.first[l.events[k] as usize];
+            let cell = if first == NEVER {
+                l.steps
+            } else {
+                first as usize
+            };
+            counts.first[k * width + cell] += 1;
+        }
+        for &k in &self.dynamic_factors {
+            let b = sim.bounded_first[l.factors[k] as usize];
+            if b != NEVER {
+                counts.bounded_runs[k] += 1;
+                counts.bounded_from[k] = counts.bounded_from[k].min(b);
+            }
+        }
+        match sim.steady_at {
+            Some(s) => counts.steady[s as usize] += 1,
+            None => counts.steady[l.steps] += 1,
+        }
+    }
+}
+
+/// The quantile `q` of the values in one histogram row, interpolated within
+/// its bin and kept within the smallest and largest values seen.
+#[must_use]
+pub fn quantile(
+    row: &[u32],
+    total: u64,
+    q: f64,
+    (lo, hi): (f64, f64),
+    (min, max): (f64, f64),
+) -> f64 {
+    if total == 0 || !min.is_finite() {
+        return f64::NAN;
+    }
+    if min == max {
+        return min;
+    }
+    let target = q * total as f64;
+    let width = (hi - lo) / row.len() as f64;
+    let mut before = 0.0;
+    for (i, &c) in row.iter().enumerate() {
+        let c = f64::from(c);
+        if c > 0.0 && before + c >= target {
+            let within = ((target - before) / c).clamp(0.0, 1.0);
+            let v = lo + (i as f64 + within) * width;
+            return v.clamp(min, max);
+        }
+        before += c;
+    }
+    max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_and_clamp() {
+        // 100 values spread evenly over [0, 1] in 10 bins.
+        let row = [10u32; 10];
+        let q = quantile(&row, 100, 0.5, (0.0, 1.0), (0.0, 1.0));
+        assert!((q - 0.5).abs() < 1e-12);
+        // One value repeated: exact.
+        let mut row = [0u32; 10];
+        row[3] = 7;
+        assert_eq!(quantile(&row, 7, 0.95, (0.0, 1.0), (0.33, 0.33)), 0.33);
+    }
+
+    #[test]
+    fn bins_shrink_with_model_size() {
+        assert_eq!(bins_for(10, 53), MAX_BINS);
+        assert!(bins_for(100, 53) < MAX_BINS);
+        assert_eq!(bins_for(100_000, 53), MIN_BINS);
+    }
+}

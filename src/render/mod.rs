@@ -1,0 +1,44 @@
+//! Renderers: results in words and tables for people, and in CSV for tools
+//! (JSON is [`crate::eval::Results::to_json`]). They build strings; printing
+//! them is the caller's business.
+
+pub mod csv;
+pub mod text;
+
+/// A number with at most `digits` significant digits, without trailing zeros.
+#[must_use]
+pub fn num(v: f64, digits: usize) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "–".to_string()
+        } else {
+            format!("{v}")
+        };
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - magnitude).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(num(0.123456, 3), "0.123");
+        assert_eq!(num(1.2999999999999998, 6), "1.3");
+        assert_eq!(num(52.0, 3), "52");
+        assert_eq!(num(-0.0001234, 2), "-0.00012");
+        assert_eq!(num(0.0, 3), "0");
+    }
+}
