@@ -676,9 +676,16 @@ impl<'a> Checker<'a> {
     }
 
     fn delay(&mut self, d: &ast::Delay, scope: Scope<'_>) -> Delay {
+        let (lo, hi) = match &d.hi {
+            Some(hi) => {
+                let (lo, hi) = self.step_range((&d.lo, hi), scope, ("a delay", "a delay"));
+                (lo, Some(hi))
+            }
+            None => (self.steps(&d.lo, scope, "a delay"), None),
+        };
         Delay {
-            lo: self.steps(&d.lo, scope, "a delay"),
-            hi: d.hi.as_ref().map(|h| self.steps(h, scope, "a delay")),
+            lo,
+            hi,
             span: d.span,
         }
     }
@@ -848,10 +855,7 @@ impl<'a> Checker<'a> {
     ) -> Option<InterventionKind> {
         let scope = Scope::default();
         let window = window.map(|(a, b)| {
-            (
-                self.steps(a, scope, "the start of a hold"),
-                self.steps(b, scope, "the end of a hold"),
-            )
+            self.step_range((a, b), scope, ("the start of a hold", "the end of a hold"))
         });
         let node = match self.lookup(&target.text, target.span, scope)? {
             Symbol::Node(n) => n,

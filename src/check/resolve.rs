@@ -355,6 +355,35 @@ impl Checker<'_> {
         scope: Scope<'_>,
         what: &'static str,
     ) -> Steps {
+        self.steps_or_in(d, None, scope, what)
+    }
+
+    /// Resolves the two ends of a range of durations (`after 2..8 weeks`, `from 2
+    /// to 12 weeks`): a unit written only on the second end applies to both, as
+    /// one reads it; a unit on the first end only is that end's alone.
+    pub(super) fn step_range(
+        &mut self,
+        (lo, hi): (&ast::Duration, &ast::Duration),
+        scope: Scope<'_>,
+        what: (&'static str, &'static str),
+    ) -> (Steps, Steps) {
+        let shared = if lo.unit.is_none() { hi.unit } else { None };
+        (
+            self.steps_or_in(lo, shared, scope, what.0),
+            self.steps(hi, scope, what.1),
+        )
+    }
+
+    /// Resolves a duration into steps, in `shared` (the other end's unit) when it
+    /// has none of its own. A `shared` unit that does not convert is reported
+    /// once, on the end that carries it.
+    fn steps_or_in(
+        &mut self,
+        d: &ast::Duration,
+        shared: Option<ast::UnitName>,
+        scope: Scope<'_>,
+        what: &'static str,
+    ) -> Steps {
         let value = self.constant(&d.value, scope, what);
         let step = self.model.as_ref().map_or(
             StepSize {
@@ -363,9 +392,10 @@ impl Checker<'_> {
             },
             |m| m.step,
         );
-        let per_unit = match d.unit {
-            None => 1.0,
-            Some(u) => match steps_per_unit(u.unit, step) {
+        let per_unit = match (d.unit, shared) {
+            (None, None) => 1.0,
+            (None, Some(u)) => steps_per_unit(u.unit, step).unwrap_or(1.0),
+            (Some(u), _) => match steps_per_unit(u.unit, step) {
                 Ok(r) => r,
                 Err(problem) => {
                     self.error(CheckError::BadSetting { at: u.span, problem, help: Some(
@@ -378,7 +408,7 @@ impl Checker<'_> {
         Steps {
             value,
             per_unit,
-            unit: d.unit.map(|u| u.unit),
+            unit: d.unit.or(shared).map(|u| u.unit),
             span: d.span,
         }
     }

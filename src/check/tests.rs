@@ -107,3 +107,28 @@ fn a_horizon_beyond_u32_is_reported_as_written() {
         "the model has 10000000000 steps of horizon, more than the limit of 100000"
     );
 }
+
+#[test]
+fn a_unit_on_the_second_end_of_a_range_applies_to_both() {
+    let text = "model \"m\" { step 1 day  horizon 100 days }\n\
+                actor a { factor x = 0.5  event e prior = 0.1 }\n\
+                rule r: when a.e then a.x += 0.1 after 2..8 weeks\n\
+                rule s: when a.e then a.e after 1 week..8\n\
+                scenario s { hold a.x = 0.5 from 2 to 12 weeks }\n";
+    let checked = check_text(text);
+    assert_eq!(error_codes(&checked), Vec::<String>::new());
+    let model = checked.model.expect("a model");
+    let limits = Limits::default();
+    let base = values::resolve(&model, model::BASELINE, &[], &limits).expect("valid");
+    assert_eq!(base.rules[0].delay, (14, 56));
+    assert_eq!(base.rules[1].delay, (7, 8));
+    let held = values::resolve(&model, ScenarioId(1), &[], &limits).expect("valid");
+    assert_eq!((held.holds[0].from, held.holds[0].to), (14, 84));
+}
+
+#[test]
+fn a_shared_unit_that_does_not_convert_is_reported_once() {
+    let text = format!("{WEEKLY}rule r: when a.e then a.x += 0.1 after 1..2 months\n");
+    let checked = check_text(&text);
+    assert_eq!(error_codes(&checked), ["whatif::check::bad_setting"]);
+}
