@@ -172,7 +172,6 @@ impl Checker<'_> {
                             params: resolved.params.clone(),
                             dt: resolved.dt,
                             ranges: resolved.nodes.iter().map(|n| n.range).collect(),
-                            delays: resolved.rules.iter().map(|r| r.delay.0).collect(),
                             horizon: resolved.horizon,
                         });
                     }
@@ -485,15 +484,43 @@ impl Checker<'_> {
                 }
             });
         };
-        for (i, rule) in model.rules.iter().enumerate() {
-            let delay = base.delays[i];
+        // A rule's shortest delay, from its own `after` under the baseline's
+        // parameters: a scenario's rule is inactive in the baseline, whose
+        // resolved values would say 1 for it.
+        let shortest = |d: Option<&super::model::Delay>| {
+            d.map_or(1, |d| {
+                let v = (values::eval_const(&d.lo.value, &base.params, base.dt) * d.lo.per_unit)
+                    .round();
+                if v.is_finite() && v >= 1.0 {
+                    // Saturating: a delay beyond u32 is beyond every horizon.
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let v = v.min(f64::from(u32::MAX)) as u32;
+                    v
+                } else {
+                    1
+                }
+            })
+        };
+        for rule in &model.rules {
             reads.clear();
             collect(&rule.condition, &mut reads);
             if let Some(Likelihood::P(e)) = &rule.likelihood {
                 collect(e, &mut reads);
             }
-            for e in rule.effects.iter() {
-                edges.extend(reads.iter().map(|r| (r.0, e.target.0, delay)));
+            let groups: Vec<(&[super::model::Effect], u32)> = match &rule.effects {
+                RuleEffects::All(list) => vec![(list, shortest(rule.delay.as_ref()))],
+                RuleEffects::OneOf(branches) => branches
+                    .iter()
+                    .map(|b| {
+                        let delay = shortest(b.delay.as_ref().or(rule.delay.as_ref()));
+                        (&b.effects[..], delay)
+                    })
+                    .collect(),
+            };
+            for (effects, delay) in groups {
+                for e in effects {
+                    edges.extend(reads.iter().map(|r| (r.0, e.target.0, delay)));
+                }
             }
         }
         for (i, node) in model.nodes.iter().enumerate() {

@@ -124,7 +124,6 @@ struct Baseline {
     params: Vec<f64>,
     dt: f64,
     ranges: Vec<(f64, f64)>,
-    delays: Vec<u32>,
     horizon: u32,
 }
 

@@ -132,3 +132,20 @@ fn a_shared_unit_that_does_not_convert_is_reported_once() {
     let checked = check_text(&text);
     assert_eq!(error_codes(&checked), ["whatif::check::bad_setting"]);
 }
+
+#[test]
+fn a_scenario_rule_counts_with_its_own_delay_in_the_longest_chain() {
+    let text = "model \"m\" { horizon 10 steps }\n\
+                actor a { event e prior = 0.1  event f }\n\
+                scenario s { rule r: when a.e then a.f after 20 }\n";
+    let checked = check_text(text);
+    assert_eq!(error_codes(&checked), Vec::<String>::new());
+    assert!(
+        checked
+            .warnings
+            .iter()
+            .any(|w| matches!(w, CheckWarning::ShortHorizon { length: 20, .. })),
+        "{:?}",
+        checked.warnings
+    );
+}
