@@ -8,7 +8,7 @@ use super::model::{
 };
 use super::resolve::{DISTRIBUTIONS, Scope, arguments, call_form};
 use super::scale::{Scale, Word};
-use super::{CheckError, Checker, Symbol, did_you_mean};
+use super::{CheckError, Checker, KEYWORDS, Symbol, did_you_mean};
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, NodeKind as AstKind, TimeUnit};
 
@@ -197,9 +197,30 @@ impl<'a> Checker<'a> {
                 });
                 Scale::ipcc()
             }
-            ast::ScaleDecl::Words { words, .. } => {
+            ast::ScaleDecl::Words { words, span } => {
+                if words.is_empty() {
+                    self.error(CheckError::BadSetting {
+                        at: *span,
+                        problem: "the scale has no words".to_string(),
+                        help: Some(
+                            "give at least one word, e.g. `scale { likely = 0.83 in [0.66, 1] }`, or use the standard scale (`scale ipcc`)"
+                                .to_string(),
+                        ),
+                    });
+                }
                 let mut out: Vec<Word> = Vec::new();
                 for w in words {
+                    // A keyword could never be read as a word where a likelihood
+                    // stands: the grammar takes it for the clause it begins.
+                    if KEYWORDS.contains(&&*w.word.name) || RESERVED_WORDS.contains(&&*w.word.name)
+                    {
+                        self.error(CheckError::KeywordName {
+                            at: w.word.span,
+                            name: w.word.name.to_string(),
+                            what: "a likelihood word",
+                        });
+                        continue;
+                    }
                     if let Some(first) = out.iter().position(|o| *o.name == *w.word.name) {
                         let first_span = words[first].word.span;
                         self.duplicate_setting(&w.word.name, w.word.span, first_span);
@@ -1195,6 +1216,14 @@ impl<'a> Checker<'a> {
         }
     }
 }
+
+/// The words the grammar's `word` rule refuses, so that a likelihood word is
+/// never taken for the clause or item that may follow a rule's effects. Keep in
+/// step with `reserved` in grammar/whatif.pest.
+pub(super) const RESERVED_WORDS: [&str; 17] = [
+    "model", "import", "param", "actor", "factor", "event", "rule", "scenario", "expect", "source",
+    "after", "p", "hold", "set", "at", "without", "horizon",
+];
 
 fn attr_name(attr: &ast::NodeAttr) -> &'static str {
     match attr {

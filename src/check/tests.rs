@@ -149,3 +149,31 @@ fn a_scenario_rule_counts_with_its_own_delay_in_the_longest_chain() {
         checked.warnings
     );
 }
+
+#[test]
+fn a_custom_scale_needs_words_that_are_not_keywords() {
+    let checked = check_text("model \"m\" { horizon 10 scale { } }\nfactor x = 0\n");
+    assert_eq!(error_codes(&checked), ["whatif::check::bad_setting"]);
+    for word in ["after", "then", "p", "hold"] {
+        let text = format!(
+            "model \"m\" {{ horizon 10 scale {{ {word} = 0.5 in [0, 1] likely = 0.8 in [0.6, 1] }} }}\nfactor x = 0\n"
+        );
+        let checked = check_text(&text);
+        assert_eq!(
+            error_codes(&checked),
+            ["whatif::check::keyword_name"],
+            "{word}"
+        );
+    }
+}
+
+#[test]
+fn reserved_words_follow_the_grammar() {
+    let grammar = include_str!("../../grammar/whatif.pest");
+    let line = grammar
+        .lines()
+        .find(|l| l.starts_with("reserved"))
+        .expect("the grammar's `reserved` rule");
+    let words: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+    assert_eq!(words, items::RESERVED_WORDS);
+}
