@@ -523,18 +523,30 @@ impl<'a> Checker<'a> {
             ast::Effects::All(list) => {
                 RuleEffects::All(list.iter().map(|e| self.effect(e, scope)).collect())
             }
-            ast::Effects::OneOf { branches, .. } => RuleEffects::OneOf(
-                branches
-                    .iter()
-                    .map(|b| Branch {
-                        effects: b.effects.iter().map(|e| self.effect(e, scope)).collect(),
-                        likelihood: self.likelihood(&b.likelihood, scope, true),
-                        delay: b.delay.as_ref().map(|d| self.delay(d, scope)),
-                        description: b.description.as_ref().map(|s| s.value.to_string()),
-                        span: b.span,
-                    })
-                    .collect(),
-            ),
+            ast::Effects::OneOf { branches, span } => {
+                if branches.is_empty() {
+                    self.error(CheckError::BadEffect {
+                        at: *span,
+                        problem: "`one of` has no branches".to_string(),
+                        help: Some(
+                            "give each outcome with its probability, e.g. `one of { x += 0.1 p = 0.5  x -= 0.1 p = 0.3 }`"
+                                .to_string(),
+                        ),
+                    });
+                }
+                RuleEffects::OneOf(
+                    branches
+                        .iter()
+                        .map(|b| Branch {
+                            effects: b.effects.iter().map(|e| self.effect(e, scope)).collect(),
+                            likelihood: self.likelihood(&b.likelihood, scope, true),
+                            delay: b.delay.as_ref().map(|d| self.delay(d, scope)),
+                            description: b.description.as_ref().map(|s| s.value.to_string()),
+                            span: b.span,
+                        })
+                        .collect(),
+                )
+            }
         };
         let mut likelihood = None;
         let mut delay = None;
@@ -808,7 +820,15 @@ impl<'a> Checker<'a> {
                 }
                 ast::ScenarioItem::Without { rule, span } => {
                     if let Some(r) = self.rule_ref(rule) {
-                        without.push((r, *span));
+                        if without.iter().any(|(w, _)| *w == r) {
+                            self.error(CheckError::BadIntervention {
+                                at: *span,
+                                problem: format!("this scenario already disables `{}`", rule.name),
+                                help: Some("keep one of the two".to_string()),
+                            });
+                        } else {
+                            without.push((r, *span));
+                        }
                     }
                     continue;
                 }
@@ -1068,7 +1088,7 @@ impl<'a> Checker<'a> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            if let Some(kind) = self.expectation(item) {
+            if let Some(kind) = self.expectation(item, scenario) {
                 out.push(Expectation {
                     scenario,
                     kind,
@@ -1080,7 +1100,7 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn expectation(&mut self, item: &ast::Expectation) -> Option<ExpectKind> {
+    fn expectation(&mut self, item: &ast::Expectation, own: ScenarioId) -> Option<ExpectKind> {
         let scope = Scope::default();
         let steps = |c: &mut Self, d: &Option<ast::Duration>| {
             d.as_ref()
@@ -1101,7 +1121,7 @@ impl<'a> Checker<'a> {
                     NodeKind::Factor,
                     "statistics describe factors; for an event write `P(e) …`",
                 )?;
-                let verdict = self.verdict(verdict)?;
+                let verdict = self.verdict(verdict, own)?;
                 if let (Stat::Percentile(_), Verdict::Than(..)) = (stat, &verdict) {
                     self.error(CheckError::BadExpectation {
                         at: *span,
@@ -1141,7 +1161,7 @@ impl<'a> Checker<'a> {
                     condition,
                     mode,
                     step,
-                    verdict: self.verdict(verdict)?,
+                    verdict: self.verdict(verdict, own)?,
                 }
             }
             ast::Expectation::Never { event, by, .. } => {
@@ -1204,15 +1224,31 @@ impl<'a> Checker<'a> {
         parsed
     }
 
-    fn verdict(&mut self, v: &ast::Verdict) -> Option<Verdict> {
+    /// A verdict of an expectation about the scenario `own`.
+    fn verdict(&mut self, v: &ast::Verdict, own: ScenarioId) -> Option<Verdict> {
         match v {
             ast::Verdict::Compare(op, e) => Some(Verdict::Compare(
                 *op,
                 self.constant(e, Scope::default(), "an expectation's threshold"),
             )),
-            ast::Verdict::Than { direction, other } => self
-                .scenario_ref(other)
-                .map(|s| Verdict::Than(*direction, s)),
+            ast::Verdict::Than { direction, other } => {
+                let s = self.scenario_ref(other)?;
+                if s == own {
+                    self.error(CheckError::BadExpectation {
+                        at: other.span,
+                        problem: format!(
+                            "`{}` is compared with itself",
+                            other.name
+                        ),
+                        help: Some(
+                            "the paired difference of a scenario with itself is always 0: name another scenario, e.g. `baseline`"
+                                .to_string(),
+                        ),
+                    });
+                    return None;
+                }
+                Some(Verdict::Than(*direction, s))
+            }
         }
     }
 }

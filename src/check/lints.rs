@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::Baseline;
-use super::error::Num;
+use super::error::{Num, format_number};
 use super::model::{
     EffectOp, ExpectKind, Expr, ExprKind, InterventionKind, Likelihood, Model, NodeId, NodeKind,
-    RuleEffects, RuleId, ScenarioId, Start,
+    RuleEffects, RuleId, ScenarioId, Start, Verdict,
 };
 use super::values::{self, Resolved};
 use super::{CheckError, CheckWarning, Checker, Symbol};
@@ -165,7 +165,7 @@ impl Checker<'_> {
             let id = ScenarioId::from_index(s);
             match values::resolve(&model, id, &[], &self.limits) {
                 Ok(resolved) => {
-                    self.expectation_steps(&model, &resolved, &mut seen);
+                    self.expectation_values(&model, &resolved, &mut seen);
                     self.timed_warnings(&model, &resolved, &mut seen);
                     if id == super::model::BASELINE {
                         self.baseline = Some(Baseline {
@@ -189,12 +189,15 @@ impl Checker<'_> {
         self.model = Some(model);
     }
 
-    fn expectation_steps(
+    /// The values of the expectations about `r.scenario`: their steps (whole,
+    /// within the horizon) and the thresholds of their probabilities (in [0, 1]).
+    fn expectation_values(
         &mut self,
         model: &Model,
         r: &Resolved<'_>,
         seen: &mut HashSet<(crate::span::FileId, u32, u32, String)>,
     ) {
+        let mut errors = Vec::new();
         for e in model
             .expectations
             .iter()
@@ -206,17 +209,54 @@ impl Checker<'_> {
                 ExpectKind::Never { by, .. } | ExpectKind::Is { by, .. } => by.as_ref(),
             };
             if let Some(s) = step {
-                let v = r.steps(s);
-                if v > r.horizon {
-                    let err = CheckError::AfterHorizon {
+                let raw = r.constant(&s.value) * s.per_unit;
+                if (raw - raw.round()).abs() > 1e-9 * raw.abs().max(1.0) || raw < 0.0 {
+                    errors.push(CheckError::NotWholeSteps {
                         at: s.span,
-                        step: v.into(),
-                        horizon: r.horizon.into(),
-                    };
-                    if seen.insert((s.span.file, s.span.start, s.span.end, err.to_string())) {
-                        self.error(err);
+                        what: "the step of an expectation".to_string(),
+                        value: Num(raw),
+                        help: s.unit.map(|u| {
+                            format!(
+                                "one {} is {} steps here",
+                                u.singular(),
+                                format_number(s.per_unit)
+                            )
+                        }),
+                    });
+                } else {
+                    let v = r.steps(s);
+                    if v > r.horizon {
+                        errors.push(CheckError::AfterHorizon {
+                            at: s.span,
+                            step: v.into(),
+                            horizon: r.horizon.into(),
+                        });
                     }
                 }
+            }
+            if let ExpectKind::Prob {
+                verdict: Verdict::Compare(_, threshold),
+                ..
+            } = &e.kind
+            {
+                let v = r.constant(threshold);
+                if !(0.0..=1.0).contains(&v) {
+                    errors.push(CheckError::Probability {
+                        at: threshold.span,
+                        what: "the threshold",
+                        value: Num(v),
+                        help: Some(
+                            "`P(…)` is a probability, between 0 and 1, so it is compared with a number from 0 to 1"
+                                .to_string(),
+                        ),
+                    });
+                }
+            }
+        }
+        for err in errors {
+            let at = err.span();
+            if seen.insert((at.file, at.start, at.end, err.to_string())) {
+                self.error(err);
             }
         }
     }
