@@ -293,13 +293,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if let Some(d) = &p.derived {
-            self.error(CheckError::BadAttribute {
-                at: d.span,
-                problem: "a parameter is a constant and cannot be derived".to_string(),
-                help: Some("use a derived factor: `factor x := …`".to_string()),
-            });
-        }
         let value = value.unwrap_or_else(|| {
             self.error(CheckError::BadAttribute {
                 at: p.name.span,
