@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod explain;
 mod fmt;
 mod generate;
 mod input;
@@ -107,6 +108,8 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Evaluate scenarios: which consequences follow, how likely, how soon.
     Eval(eval::EvalArgs),
+    /// Explain why an event follows in a scenario, and why it does not.
+    Explain(explain::ExplainArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
 }
@@ -185,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args, &limits, &reporter),
         Command::Generate(args) => generate::run(args),
         Command::Eval(args) => eval::run(args, &limits, &reporter),
+        Command::Explain(args) => explain::run(args, &limits, &reporter),
     };
     outcome.code()
 }

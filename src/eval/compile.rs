@@ -415,8 +415,12 @@ impl<'m> Program<'m> {
             let atoms = leaves
                 .iter()
                 .map(|a| {
-                    let reads = a.nodes();
-                    let direction = match &a.kind {
+                    let reads = a.nodes(); // `(x < c) for N` is about `x` as much as `x < c` is.
+                    let inner = match &a.kind {
+                        ExprKind::Sustained(c, _) => c.as_ref(),
+                        _ => a,
+                    };
+                    let direction = match &inner.kind {
                         ExprKind::Cmp(op, x, y) => cmp_direction(*op, x, y),
                         _ => 0,
                     };

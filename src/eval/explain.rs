@@ -42,6 +42,10 @@ pub struct Explanation {
     pub multiple: bool,
     /// Why it did not happen, in the runs where it did not.
     pub why_not: Vec<WhyNot>,
+    /// The rules that could have caused it, with the runs (among those without
+    /// it) in which their condition held all the same: their likelihood did not
+    /// come through, or their effect was due after the horizon.
+    pub held_but_failed: Vec<(String, u64)>,
 }
 
 /// One condition that failed to hold in runs where the event stayed absent.
@@ -72,7 +76,10 @@ impl Explanation {
                 "runs": n,
                 "share": *n as f64 / self.runs.max(1) as f64,
             })).collect::<Vec<_>>(),
-            "shares_may_exceed_100_percent": self.multiple,
+            "shares_may_exceed_100_percent": self.multiple,            "conditions_held_without_effect": self.held_but_failed.iter().map(|(r, n)| json!({
+                "rule": r,
+                "runs": n,
+            })).collect::<Vec<_>>(),
             "why_not": self.why_not.iter().map(|w| json!({
                 "rule": w.rule,
                 "condition": w.atom,
@@ -103,12 +110,17 @@ pub struct TargetTally {
     pub failed: Vec<u64>,
     /// Per watched atom: closest values in runs without the target.
     pub closest: Vec<Vec<f64>>,
+    /// Per candidate rule: runs without the target in which its condition held.
+    pub rule_held: Vec<u64>,
 }
 
 /// Explanations being gathered during runs.
 pub struct Tally {
     targets: Vec<u32>,
     watches: Vec<Vec<Watch>>,
+    /// Per target, the rules that can cause it.
+    candidates: Vec<Vec<u32>>,
+    rule_seen: Vec<Vec<bool>>,
     /// Per target.
     pub tallies: Vec<TargetTally>,
     held: Vec<Vec<bool>>,
@@ -138,19 +150,32 @@ impl Tally {
                 w
             })
             .collect();
+        let candidates: Vec<Vec<u32>> = watches
+            .iter()
+            .map(|w| {
+                let mut c: Vec<u32> = w.iter().map(|x| x.0).collect();
+                c.dedup();
+                c
+            })
+            .collect();
         let tallies = watches
             .iter()
-            .map(|w| TargetTally {
+            .zip(&candidates)
+            .map(|(w, c)| TargetTally {
                 failed: vec![0; w.len()],
                 closest: vec![Vec::new(); w.len()],
+                rule_held: vec![0; c.len()],
                 ..TargetTally::default()
             })
             .collect();
+        let rule_seen = candidates.iter().map(|c| vec![false; c.len()]).collect();
         let held = watches.iter().map(|w| vec![false; w.len()]).collect();
         let best = watches.iter().map(|w| vec![f64::NAN; w.len()]).collect();
         Tally {
             targets: targets.to_vec(),
             watches,
+            candidates,
+            rule_seen,
             tallies,
             held,
             best,
@@ -165,6 +190,9 @@ impl Tally {
         for b in &mut self.best {
             b.iter_mut().for_each(|x| *x = f64::NAN);
         }
+        for r in &mut self.rule_seen {
+            r.iter_mut().for_each(|x| *x = false);
+        }
     }
 
     /// Watches step `t` for the why-not analysis.
@@ -172,6 +200,11 @@ impl Tally {
         for (i, &target) in self.targets.iter().enumerate() {
             if sim.first[target as usize] != NEVER {
                 continue;
+            }
+            for (c, &rule) in self.candidates[i].iter().enumerate() {
+                if !self.rule_seen[i][c] && sim.rule_holds(rule as usize, t) {
+                    self.rule_seen[i][c] = true;
+                }
             }
             for (w, &(rule, atom, node, dir)) in self.watches[i].iter().enumerate() {
                 if sim.atom_holds(rule as usize, atom as usize, t) {
@@ -194,6 +227,11 @@ impl Tally {
             let tally = &mut self.tallies[i];
             tally.runs += 1;
             if sim.first[target as usize] == NEVER {
+                for (c, seen) in self.rule_seen[i].iter().enumerate() {
+                    if *seen {
+                        tally.rule_held[c] += 1;
+                    }
+                }
                 for (w, &(_, _, node, dir)) in self.watches[i].iter().enumerate() {
                     if !self.held[i][w] {
                         tally.failed[w] += 1;
@@ -237,6 +275,9 @@ impl Tally {
             for (x, y) in a.closest.iter_mut().zip(b.closest) {
                 x.extend(y);
             }
+            for (x, y) in a.rule_held.iter_mut().zip(&b.rule_held) {
+                *x += y;
+            }
         }
     }
 
@@ -249,7 +290,14 @@ impl Tally {
             .iter()
             .zip(self.tallies)
             .zip(self.watches)
-            .map(|((&t, tally), watches)| {
+            .zip(self.candidates)
+            .map(|(((&t, tally), watches), candidates)| {
+                let held_but_failed = candidates
+                    .iter()
+                    .zip(&tally.rule_held)
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(&r, &n)| (model.rule(p.rules[r as usize].id).name.clone(), n))
+                    .collect();
                 let mut chains: Vec<(String, u64)> = tally.chains.into_iter().collect();
                 chains.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 let absent = tally.runs - tally.happened;
@@ -281,6 +329,7 @@ impl Tally {
                     chains,
                     multiple: tally.multiple > 0,
                     why_not,
+                    held_but_failed,
                 }
             })
             .collect()
@@ -374,7 +423,18 @@ impl Chain<'_, '_, '_> {
                     Some(n)
                         if p.nodes[n as usize].kind == NodeKind::Factor && atom.direction != 0 =>
                     {
-                        let cause = self.factor(n, atom.direction, value, f.step, depth, seen);
+                        let start = self
+                            .sim
+                            .start_values
+                            .get(n as usize)
+                            .copied()
+                            .unwrap_or(value);
+                        let held = p.nodes[n as usize].held_at(f.step).is_some();
+                        let cause = if held || (value - start) * f64::from(atom.direction) > 0.0 {
+                            self.factor(n, atom.direction, f.step, depth, seen)
+                        } else {
+                            format!("{} from its start", self.name(n))
+                        };
                         format!("{} ← {cause}", atom.text)
                     }
                     _ => atom.text.clone(),
@@ -388,13 +448,68 @@ impl Chain<'_, '_, '_> {
         }
     }
 
+    /// " ← X falls ← …" for the factor that moved most among those the rule's
+    /// effect on `node` reads.
+    fn amount_inputs(
+        &self,
+        rule: u32,
+        node: u32,
+        step: u32,
+        depth: usize,
+        seen: &mut Vec<u32>,
+    ) -> String {
+        let p = self.sim.program();
+        let r = &p.rules[rule as usize];
+        let reads: Vec<u32> = r
+            .effects
+            .iter()
+            .chain(r.branches.iter().flat_map(|b| b.effects.iter()))
+            .filter(|e| e.node == node)
+            .filter_map(|e| match &e.op {
+                super::compile::PEffectOp::Add(c) | super::compile::PEffectOp::Set(c) => {
+                    Some(c.reads().nodes)
+                }
+                super::compile::PEffectOp::Happen => None,
+            })
+            .flatten()
+            .filter(|&n| n != node && p.nodes[n as usize].kind == NodeKind::Factor)
+            .collect();
+        let best = reads
+            .into_iter()
+            .map(|n| {
+                let i = n as usize;
+                let (lo, hi) = p.nodes[i].range;
+                let change = self.sim.values[i]
+                    - self
+                        .sim
+                        .start_values
+                        .get(i)
+                        .copied()
+                        .unwrap_or(self.sim.values[i]);
+                (n, change, (change / (hi - lo).max(f64::MIN_POSITIVE)).abs())
+            })
+            .filter(|&(_, change, _)| change != 0.0)
+            .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.cmp(&a.0)));
+        match best {
+            Some((n, change, _)) if depth < MAX_DEPTH => {
+                let dir = if change > 0.0 { 1 } else { -1 };
+                let moved = if dir > 0 { "rises" } else { "falls" };
+                format!(
+                    " ← {} {moved} ← {}",
+                    self.name(n),
+                    self.factor(n, dir, step, depth, seen)
+                )
+            }
+            _ => String::new(),
+        }
+    }
+
     /// What moved a factor in `direction`: the hold that fixed it, the rule that
     /// moved it furthest that way, or its starting value.
     fn factor(
         &self,
         node: u32,
         direction: i8,
-        value: f64,
         step: u32,
         depth: usize,
         seen: &mut Vec<u32>,
@@ -407,13 +522,42 @@ impl Chain<'_, '_, '_> {
         if depth >= MAX_DEPTH {
             return "…".to_string();
         }
+        // A derived factor moves with what it is computed from: follow the input
+        // that moved furthest over the run (relative to its range).
+        if let Some(def) = &p.nodes[node as usize].derived {
+            let input = def
+                .reads()
+                .nodes
+                .into_iter()
+                .filter(|&n| p.nodes[n as usize].kind == NodeKind::Factor)
+                .map(|n| {
+                    let i = n as usize;
+                    let (lo, hi) = p.nodes[i].range;
+                    let change = self.sim.values[i] - self.sim.start_values[i];
+                    (n, change, (change / (hi - lo).max(f64::MIN_POSITIVE)).abs())
+                })
+                .filter(|&(_, change, _)| change != 0.0)
+                .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.cmp(&a.0)));
+            return match input {
+                Some((n, change, _)) => {
+                    let dir = if change > 0.0 { 1 } else { -1 };
+                    let moved = if dir > 0 { "rises" } else { "falls" };
+                    format!(
+                        "{} {moved} ← {}",
+                        self.name(n),
+                        self.factor(n, dir, step, depth + 1, seen)
+                    )
+                }
+                None => format!("{name} as defined"),
+            };
+        }
         let mover = self
             .sim
             .moves
             .iter()
             .filter(|((n, _), v)| *n == node && (**v * f64::from(direction)) > 0.0)
             .max_by(|a, b| {
-                (a.1.abs())
+                a.1.abs()
                     .total_cmp(&b.1.abs())
                     .then_with(|| b.0.1.cmp(&a.0.1))
             })
@@ -422,17 +566,19 @@ impl Chain<'_, '_, '_> {
             Some(r) if !seen.contains(&r) => {
                 seen.push(r);
                 let first = self.sim.firings.iter().position(|f| f.rule == r);
-                let up = first
+                let mut up = first
                     .map(|f| self.upstream(f as u32, depth + 1, seen))
                     .unwrap_or_default();
+                if up.is_empty() {
+                    // A flow whose condition says nothing (`while true`): follow
+                    // what its amount reads.
+                    up = self.amount_inputs(r, node, step, depth + 1, seen);
+                }
                 seen.pop();
                 format!("{}{up}", self.rule_name(r))
             }
             Some(r) => self.rule_name(r),
-            None => {
-                let _ = value;
-                format!("{name} from its start")
-            }
+            None => format!("{name} from its start"),
         }
     }
 }

@@ -255,6 +255,9 @@ pub struct Sim<'p, 'm> {
     slot_count: Vec<u32>,
     /// Whether each `for N` counter holds.
     pub slot_val: Vec<bool>,
+    /// Every node's value after the run's starting values were set (kept when
+    /// explaining).
+    pub start_values: Vec<f64>,
     fired: Vec<bool>,
     cond: Vec<bool>,
     rule_dirty: Vec<bool>,
@@ -344,6 +347,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             explain,
             slot_count: vec![0; p.slots.len()],
             slot_val: vec![false; p.slots.len()],
+            start_values: Vec::new(),
             fired: vec![false; p.rules.len()],
             cond: vec![false; p.rules.len()],
             rule_dirty: vec![true; p.rules.len()],
@@ -382,6 +386,12 @@ impl<'p, 'm> Sim<'p, 'm> {
     /// Whether probe `q` holds at step `t` (call after the step is computed).
     pub fn probe(&mut self, q: usize, t: u32) -> bool {
         self.p.probes[q].holds(&self.values, &self.slot_val, t, &mut self.stack)
+    }
+    /// Whether rule `k`'s condition holds now (for explanations).
+    pub fn rule_holds(&mut self, k: usize, t: u32) -> bool {
+        self.p.rules[k]
+            .cond
+            .holds(&self.values, &self.slot_val, t, &mut self.stack)
     }
 
     /// Whether atom `a` of rule `k` holds now (for explanations).
@@ -432,6 +442,9 @@ impl<'p, 'm> Sim<'p, 'm> {
         let horizon = self.p.horizon;
         for t in 0..=horizon {
             self.advance(t, chooser)?;
+            if t == 0 && self.explain {
+                self.start_values.clone_from(&self.values);
+            }
             record(t, self);
             if self.steady_at.is_some() {
                 for later in t + 1..=horizon {

@@ -188,6 +188,13 @@ pub fn explanation(x: &Explanation) -> String {
             x.node,
             percent(absent as f64 / x.runs.max(1) as f64)
         );
+        for (rule, n) in &x.held_but_failed {
+            let share = percent(*n as f64 / absent.max(1) as f64);
+            let _ = writeln!(
+                out,
+                "  rule `{rule}`: its condition held in {share} of them, but the rule did not come through (its likelihood, or an effect due after the horizon)"
+            );
+        }
         for w in x.why_not.iter().take(10) {
             let failed = percent(w.failed_runs as f64 / w.absent_runs.max(1) as f64);
             let close = w.closest.map_or(String::new(), |c| {

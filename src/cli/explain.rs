@@ -1,0 +1,114 @@
+//! `whatif explain`: why a consequence follows in a scenario, and why not.
+
+use clap::{Args, ValueEnum};
+use whatif::check::model::NodeKind;
+use whatif::eval;
+use whatif::limits::Limits;
+
+use super::eval::{EvalOptions, load_model, scenarios};
+use super::report::Reporter;
+use super::{Outcome, render};
+
+/// `whatif explain FILE --scenario NAME NODE`
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The model (`-` reads standard input).
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// The event to explain (qualified name, e.g. `advertisers.withdrawal`).
+    #[arg(value_name = "EVENT")]
+    node: String,
+    /// The scenario [default: baseline].
+    #[arg(long, short, value_name = "NAME")]
+    scenario: Option<String>,
+    /// How to print the explanation.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    eval: EvalOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Runs `whatif explain`.
+pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
+    let (model, sources) = match load_model(&args.file, limits, reporter) {
+        Ok(m) => m,
+        Err(o) => return o,
+    };
+    let Some(node) = model.node_named(&args.node) else {
+        let names: Vec<&str> = model
+            .nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Event)
+            .map(|n| n.name.as_str())
+            .collect();
+        eprintln!(
+            "error: no event `{}` (the events are {})",
+            args.node,
+            names.join(", ")
+        );
+        return Outcome::Failure;
+    };
+    if model.node(node).kind != NodeKind::Event {
+        eprintln!(
+            "error: `{}` is a factor; explanations are about events (factors appear in their chains)",
+            args.node
+        );
+        return Outcome::Failure;
+    }
+    let names: Vec<String> = args.scenario.iter().cloned().collect();
+    let scenario = match scenarios(&model, &names, false) {
+        Ok(ids) => ids[0],
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Failure;
+        }
+    };
+    let mut options = match args.eval.options() {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Failure;
+        }
+    };
+    if options.exact {
+        eprintln!("error: explanations come from Monte Carlo runs; drop `--exact`");
+        return Outcome::Failure;
+    }
+    options.explain = vec![node];
+    let Some(overrides) = args.eval.overrides(&model, reporter) else {
+        return Outcome::Failure;
+    };
+    let results = match eval::run(&model, &sources, scenario, &overrides, &options, limits) {
+        Ok(r) => r,
+        Err(e) => {
+            reporter.print_eval_error(&e, &sources);
+            return Outcome::Failure;
+        }
+    };
+    let Some(x) = results.explanations.first() else {
+        return Outcome::Failure;
+    };
+    let text = match args.format {
+        Format::Text => {
+            let head = format!(
+                "{} — scenario `{}`; {} runs, seed {}\n\n",
+                results.model,
+                results.scenario,
+                render::text::group(results.runs),
+                results.seed
+            );
+            head + &render::text::explanation(x)
+        }
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&x.to_json()).unwrap_or_default()
+        ),
+    };
+    super::print_stdout(&text)
+}
