@@ -148,3 +148,6 @@ pub fn run(
     let prepared = prepare(model, sources, scenario, overrides, &[], limits)?;
     evaluate(&prepared, options, limits)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,428 @@
+//! The semantics of DESIGN.md §2, each with a model whose answer is known
+//! exactly.
+
+use super::*;
+use crate::check::model::BASELINE;
+use crate::load::NoImports;
+
+fn model(text: &str) -> (Model, SourceMap) {
+    let analysis = crate::analyze(
+        &mut NoImports,
+        "t",
+        "t.whatif",
+        text.as_bytes().to_vec(),
+        &Limits::default(),
+    );
+    let errors: Vec<String> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{text}");
+    (analysis.model.expect("a model"), analysis.sources)
+}
+
+fn eval_with(text: &str, scenario: &str, options: &Options) -> Results {
+    let (m, sources) = model(text);
+    let id = m.scenario_named(scenario).expect("the scenario");
+    run(&m, &sources, id, &[], options, &Limits::default()).expect("evaluates")
+}
+
+fn exact(text: &str) -> Results {
+    eval_with(
+        text,
+        "baseline",
+        &Options {
+            exact: true,
+            ..Options::default()
+        },
+    )
+}
+
+fn mc(text: &str, runs: u64) -> Results {
+    eval_with(
+        text,
+        "baseline",
+        &Options {
+            runs,
+            ..Options::default()
+        },
+    )
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+fn p_by(r: &Results, event: &str) -> Vec<f64> {
+    r.event(event).expect("the event").by_step.clone()
+}
+
+#[test]
+fn prior_and_hazard_compound_as_designed() {
+    let r = exact("model \"m\" { horizon 6 steps }\nevent e prior = 0.2 hazard = 0.1");
+    for (t, p) in p_by(&r, "e").iter().enumerate() {
+        let expected = 1.0 - 0.8 * 0.9f64.powi(t as i32);
+        assert!(close(*p, expected), "step {t}: {p} vs {expected}");
+    }
+}
+
+#[test]
+fn effects_due_after_the_horizon_are_dropped() {
+    let r = exact("model \"m\" { horizon 3 steps }\nevent e\nrule r: when true then e after 5");
+    assert_eq!(r.event("e").map(|e| e.probability), Some(0.0));
+    let r = exact("model \"m\" { horizon 5 steps }\nevent e\nrule r: when true then e after 5");
+    assert_eq!(p_by(&r, "e"), vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+}
+
+#[test]
+fn when_fires_once_on_first_truth_with_one_draw() {
+    // The condition holds at every step, but the likelihood is drawn once.
+    let r = exact("model \"m\" { horizon 8 steps }\nevent e\nrule r: when true then e p = 0.5");
+    assert!(close(r.event("e").map_or(0.0, |e| e.probability), 0.5));
+    // Step 0 included: the effect lands at step 1.
+    assert_eq!(r.event("e").and_then(|e| e.median_step), Some(1));
+}
+
+#[test]
+fn while_draws_at_every_step() {
+    let r = exact("model \"m\" { horizon 3 steps }\nevent e\nrule r: while true then e p = 0.5");
+    assert_eq!(p_by(&r, "e"), vec![0.0, 0.5, 0.75, 0.875]);
+}
+
+#[test]
+fn a_delayed_effect_lands_after_its_condition_lapsed() {
+    let text = "model \"m\" { horizon 5 steps }\nevent trigger\nevent e\nfactor x = 0\n\
+        rule r: when x < 0.5 then e after 3\nrule raise: when true then x = 1";
+    let r = exact(text);
+    // x < 0.5 holds only at step 0; e lands at step 3 anyway.
+    assert_eq!(p_by(&r, "e"), vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+}
+
+#[test]
+fn holds_win_over_effects_and_windows_are_inclusive() {
+    let text = "model \"m\" { horizon 6 steps }\nfactor x = 0\nrule grow: while true then x += 0.1\n\
+        scenario s { hold x = 0.5 from 2 to 3 }";
+    let (m, sources) = model(text);
+    let s = m.scenario_named("s").expect("s");
+    let r = run(
+        &m,
+        &sources,
+        s,
+        &[],
+        &Options {
+            exact: true,
+            ..Options::default()
+        },
+        &Limits::default(),
+    )
+    .expect("runs");
+    let x = &r.factor("x").expect("x").mean;
+    let expected = [0.0, 0.1, 0.5, 0.5, 0.6, 0.7, 0.8];
+    for (t, (a, b)) in x.iter().zip(expected).enumerate() {
+        assert!((a - b).abs() < 1e-9, "step {t}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn holds_on_events() {
+    let text = "model \"m\" { horizon 3 steps }\nevent e prior = 1\nevent f\n\
+        scenario blocked { hold e = false\n at 1: e }\nscenario forced { hold f = true }";
+    let (m, sources) = model(text);
+    let opts = Options {
+        exact: true,
+        ..Options::default()
+    };
+    let blocked = run(
+        &m,
+        &sources,
+        m.scenario_named("blocked").expect("s"),
+        &[],
+        &opts,
+        &Limits::default(),
+    )
+    .expect("runs");
+    assert_eq!(blocked.event("e").map(|e| e.probability), Some(0.0));
+    let forced = run(
+        &m,
+        &sources,
+        m.scenario_named("forced").expect("s"),
+        &[],
+        &opts,
+        &Limits::default(),
+    )
+    .expect("runs");
+    assert_eq!(p_by(&forced, "f"), vec![1.0, 1.0, 1.0, 1.0]);
+}
+
+#[test]
+fn a_set_applies_first_then_the_adds() {
+    let text = "model \"m\" { horizon 2 steps }\nfactor x = 0\n\
+        rule set_it: when true then x = 0.5\nrule add_it: when true then x += 0.1";
+    let r = exact(text);
+    let x = &r.factor("x").expect("x").mean;
+    assert!((x[1] - 0.6).abs() < 1e-12, "{x:?}");
+}
+
+#[test]
+fn bounding_is_reported() {
+    let r =
+        exact("model \"m\" { horizon 3 steps }\nfactor x = 0.9\nrule up: while true then x += 0.2");
+    let x = r.factor("x").expect("x");
+    assert_eq!(x.mean, vec![0.9, 1.0, 1.0, 1.0]);
+    assert_eq!(x.bounded_from, Some(1));
+    let r = mc(
+        "model \"m\" { horizon 3 steps }\nfactor x = 0.9\nrule up: while true then x += 0.2",
+        10,
+    );
+    assert_eq!(r.factor("x").map(|x| x.bounded_runs), Some(1));
+}
+
+#[test]
+fn one_of_draws_the_likelihood_then_one_branch() {
+    let text = "model \"m\" { horizon 2 steps }\nevent a\nevent b\n\
+        rule r: when true then one of {\n a p = 0.5\n b p = 0.4 after 2\n } p = 0.5";
+    let r = exact(text);
+    assert!(close(r.event("a").map_or(0.0, |e| e.probability), 0.25));
+    assert!(close(r.event("b").map_or(0.0, |e| e.probability), 0.2));
+    assert_eq!(p_by(&r, "b")[1], 0.0);
+}
+
+#[test]
+fn sustained_conditions_need_every_step_of_the_window() {
+    let text = "model \"m\" { horizon 6 steps }\nfactor x = 0\nevent held := x > 0.5 for 3\n\
+        rule up: when true then x = 1";
+    let r = exact(text);
+    // x > 0.5 from step 1; `for 3` holds from step 3.
+    assert_eq!(p_by(&r, "held"), vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
+}
+
+#[test]
+fn ranged_delays_are_uniform() {
+    let r = exact("model \"m\" { horizon 5 steps }\nevent e\nrule r: when true then e after 1..3");
+    let by = p_by(&r, "e");
+    assert!(
+        close(by[1], 1.0 / 3.0) && close(by[2], 2.0 / 3.0) && close(by[3], 1.0),
+        "{by:?}"
+    );
+}
+
+#[test]
+fn derived_nodes_never_lag() {
+    let text = "model \"m\" { horizon 3 steps }\nfactor x = 0\nfactor y := x * 2\nevent big := y > 1\n\
+        rule up: when true then x = 0.8";
+    let r = exact(text);
+    assert_eq!(
+        r.factor("y").map(|y| y.mean.clone()),
+        Some(vec![0.0, 1.0, 1.0, 1.0])
+    );
+    // y is bounded to its default range [0, 1], so y > 1 never holds.
+    assert_eq!(r.event("big").map(|e| e.probability), Some(0.0));
+}
+
+#[test]
+fn a_two_of_three_vote_fails_with_probability_0_028() {
+    let text = "model \"m\" { horizon 1 steps }\nevent a prior = 0.1\nevent b prior = 0.1\nevent c prior = 0.1\n\
+        event fails := at least 2 of (a, b, c)";
+    let r = exact(text);
+    let p = r.event("fails").map_or(0.0, |e| e.probability);
+    assert!((p - 0.028).abs() < 1e-12, "{p}");
+    let m = mc(text, 20_000);
+    let e = m.event("fails").expect("fails");
+    assert!(e.ci95.0 <= 0.028 && 0.028 <= e.ci95.1, "{:?}", e.ci95);
+}
+
+#[test]
+fn a_shared_basic_event_is_not_counted_twice() {
+    // top = (a and s) or (b and s): P = P(s) * P(a or b) = 0.5 * (1 - 0.6 * 0.7).
+    let text = "model \"m\" { horizon 1 steps }\nevent s prior = 0.5\nevent a prior = 0.4\nevent b prior = 0.3\n\
+        event top := (a and s) or (b and s)";
+    let r = exact(text);
+    let p = r.event("top").map_or(0.0, |e| e.probability);
+    assert!((p - 0.5 * (1.0 - 0.6 * 0.7)).abs() < 1e-12, "{p}");
+}
+
+#[test]
+fn a_two_state_chain_over_several_steps() {
+    // s moves 0 → 1 with probability 0.3 and 1 → 0 with probability 0.2 per step.
+    let text = "model \"m\" { horizon 6 steps }\nfactor s = 0\n\
+        rule up: while s < 0.5 then s = 1 p = 0.3\nrule down: while s >= 0.5 then s = 0 p = 0.2";
+    let r = exact(text);
+    let mut p1 = 0.0;
+    let mean = &r.factor("s").expect("s").mean;
+    for (t, m) in mean.iter().enumerate() {
+        assert!((m - p1).abs() < 1e-12, "step {t}: {m} vs {p1}");
+        p1 = (1.0 - p1) * 0.3 + p1 * 0.8;
+    }
+    let sampled = mc(text, 20_000);
+    let m = sampled.factor("s").expect("s").mean[6];
+    assert!((m - mean[6]).abs() < 0.02, "{m} vs {}", mean[6]);
+}
+
+#[test]
+fn an_event_tree() {
+    let text = "model \"m\" { horizon 3 steps }\nevent start prior = 1\nevent good\nevent bad\n\
+        rule branch: when start then one of {\n good p = 0.7\n bad p = 0.2\n }";
+    let r = exact(text);
+    assert!(close(r.event("good").map_or(0.0, |e| e.probability), 0.7));
+    assert!(close(r.event("bad").map_or(0.0, |e| e.probability), 0.2));
+    let m = mc(text, 20_000);
+    for (name, p) in [("good", 0.7), ("bad", 0.2)] {
+        let e = m.event(name).expect("event");
+        assert!(e.ci95.0 <= p && p <= e.ci95.1, "{name}: {:?}", e.ci95);
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_threads() {
+    let text = include_str!("../../scenarios/x_platform.whatif")
+        .replace("import \"lib/regulation.whatif\"", "");
+    let text = format!(
+        "{text}\n{}",
+        include_str!("../../scenarios/lib/regulation.whatif")
+    );
+    let (m, sources) = model(&text);
+    let id = m.scenario_named("outages_continue").expect("scenario");
+    let results: Vec<Results> = [1, 2, 4]
+        .iter()
+        .map(|&threads| {
+            let opts = Options {
+                runs: 700,
+                threads,
+                ..Options::default()
+            };
+            run(&m, &sources, id, &[], &opts, &Limits::default()).expect("runs")
+        })
+        .collect();
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], results[2]);
+}
+
+#[test]
+fn scenarios_share_their_draws_and_edits_leave_other_rules_alone() {
+    let base = "model \"m\" { horizon 20 steps }\nevent e hazard = 0.1\nevent f\nfactor x = 0\n\
+        rule r: when e then f p = 0.5 after 1..4\nscenario other { hold x = 0.5 }";
+    let (m, sources) = model(base);
+    let opts = Options {
+        runs: 2_000,
+        ..Options::default()
+    };
+    let a = run(&m, &sources, BASELINE, &[], &opts, &Limits::default()).expect("runs");
+    let b = run(
+        &m,
+        &sources,
+        m.scenario_named("other").expect("s"),
+        &[],
+        &opts,
+        &Limits::default(),
+    )
+    .expect("runs");
+    assert_eq!(a.events, b.events);
+    // A new rule elsewhere does not reshuffle `r`'s draws.
+    let edited = format!("{base}\nevent g\nrule unrelated: while true then g p = 0.3");
+    let (m2, sources2) = model(&edited);
+    let c = run(&m2, &sources2, BASELINE, &[], &opts, &Limits::default()).expect("runs");
+    assert_eq!(a.event("f"), c.event("f"));
+    assert_eq!(a.event("e"), c.event("e"));
+}
+
+#[test]
+fn a_model_without_randomness_runs_once_and_is_exact() {
+    let r = mc(
+        "model \"m\" { horizon 3 steps }\nfactor x = 0\nrule up: while true then x += 0.1",
+        10_000,
+    );
+    assert!(r.exact);
+    assert_eq!(r.runs, 1);
+}
+
+#[test]
+fn monte_carlo_agrees_with_exact_within_its_interval() {
+    let text = "model \"m\" { horizon 12 steps }\nevent a hazard = 0.05\nevent b prior = 0.3\nevent c\nevent d\n\
+        rule r1: when a or b then c p = 0.6 after 1..3\nrule r2: when c and not b then d likely";
+    let x = exact(text);
+    let m = mc(text, 20_000);
+    for e in &x.events {
+        let s = m.event(&e.name).expect("event");
+        assert!(
+            s.ci95.0 <= e.probability && e.probability <= s.ci95.1,
+            "{}: {} not in {:?}",
+            e.name,
+            e.probability,
+            s.ci95
+        );
+    }
+}
+
+#[test]
+fn stop_when_steady() {
+    let text = "model \"m\" {\n horizon 20 steps\n stop when steady 0.001\n}\nfactor x = 0\nevent e prior = 0.5\n\
+        rule up: while x < 0.5 then x += 0.1";
+    let r = mc(text, 1_000);
+    let s = r.steady.expect("steady results");
+    assert_eq!(s.never, 0);
+    // x reaches 0.5 at step 5 and stops moving: steady at step 6 at the latest.
+    assert!(s.median_step.is_some_and(|m| m <= 6), "{s:?}");
+}
+
+#[test]
+fn a_value_that_is_not_finite_is_an_error() {
+    let (m, sources) = model(
+        "model \"m\" { horizon 3 steps }\nfactor x = 0 in [0, 10]\nrule r: while true then x += 1 / x",
+    );
+    let e = run(
+        &m,
+        &sources,
+        BASELINE,
+        &[],
+        &Options::default(),
+        &Limits::default(),
+    )
+    .expect_err("not finite");
+    assert!(matches!(e, EvalError::NonFinite { .. }), "{e:?}");
+}
+
+#[test]
+fn overrides_are_checked() {
+    let (m, sources) =
+        model("model \"m\" { horizon 3 steps }\nparam q = 0.5 in [0, 1]\nevent e prior = q");
+    let ok = crate::check::values::Override::parse(&m, "q=0.25").expect("parses");
+    let r = run(
+        &m,
+        &sources,
+        BASELINE,
+        &[ok],
+        &Options {
+            exact: true,
+            ..Options::default()
+        },
+        &Limits::default(),
+    )
+    .expect("runs");
+    assert!(close(r.event("e").map_or(0.0, |e| e.probability), 0.25));
+    let bad = crate::check::values::Override::parse(&m, "q=1.5").expect("parses");
+    assert!(matches!(
+        run(
+            &m,
+            &sources,
+            BASELINE,
+            &[bad],
+            &Options::default(),
+            &Limits::default()
+        ),
+        Err(EvalError::Values(_))
+    ));
+    let prior = crate::check::values::Override::parse(&m, "e.prior=2").expect("parses");
+    assert!(
+        run(
+            &m,
+            &sources,
+            BASELINE,
+            &[prior],
+            &Options::default(),
+            &Limits::default()
+        )
+        .is_err()
+    );
+}
