@@ -298,9 +298,20 @@ fn finish(
         .enumerate()
         .map(|(k, &f)| {
             let rows = &mut factor_values[k];
-            let mean = rows
+            let mean: Vec<f64> = rows
                 .iter()
                 .map(|r| r.iter().map(|(v, w)| v * w).sum::<f64>())
+                .collect();
+            let sd = rows
+                .iter()
+                .zip(&mean)
+                .map(|(r, m)| {
+                    r.iter()
+                        .map(|(v, w)| w * (v - m) * (v - m))
+                        .sum::<f64>()
+                        .max(0.0)
+                        .sqrt()
+                })
                 .collect();
             let mut q = |level: f64| {
                 rows.iter_mut()
@@ -311,6 +322,7 @@ fn finish(
                 name: model.nodes[f as usize].name.clone(),
                 range: p.nodes[f as usize].range,
                 mean,
+                sd,
                 p5: q(0.05),
                 p50: q(0.5),
                 p95: q(0.95),
@@ -335,6 +347,7 @@ fn finish(
         steady: None,
         probes,
         explanations: Vec::new(),
+        rule_runs: Vec::new(),
         scale: model.scale.clone(),
     }
 }

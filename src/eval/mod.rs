@@ -13,6 +13,7 @@ pub mod exact;
 pub mod explain;
 pub mod montecarlo;
 mod normal;
+pub mod paired;
 pub mod results;
 pub mod sim;
 pub mod stats;

@@ -206,8 +206,12 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
     }
     sums.sort_by_key(|s| s.block);
     let mut total = vec![0.0; layout.factors.len() * layout.steps];
+    let mut total_sq = vec![0.0; layout.factors.len() * layout.steps];
     for block in &sums {
         for (a, b) in total.iter_mut().zip(&block.sums) {
+            *a += b;
+        }
+        for (a, b) in total_sq.iter_mut().zip(&block.sumsq) {
             *a += b;
         }
     }
@@ -215,7 +219,7 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
         p,
         &layout,
         &counts,
-        &total,
+        (&total, &total_sq),
         options.seed,
         options.confidence,
     );

@@ -43,6 +43,8 @@ pub struct FactorResult {
     pub p50: Vec<f64>,
     /// The 95th percentile at each step.
     pub p95: Vec<f64>,
+    /// The standard deviation at each step.
+    pub sd: Vec<f64>,
     /// Runs in which it was kept at a bound of its range.
     pub bounded_runs: u64,
     /// The earliest step it was kept at a bound, in any run.
@@ -89,6 +91,9 @@ pub struct Results {
     pub probes: Vec<(Vec<f64>, Vec<f64>)>,
     /// Explanations, for the events asked about.
     pub explanations: Vec<Explanation>,
+    /// Per rule of the model (by id), runs in which its condition held at some
+    /// step (rules that do not take part in the scenario are absent).
+    pub rule_runs: Vec<(crate::check::model::RuleId, u64)>,
     /// The likelihood scale, to phrase probabilities.
     pub scale: Scale,
 }
@@ -141,7 +146,7 @@ pub fn finish(
     p: &Program<'_>,
     layout: &Layout,
     counts: &Counts,
-    sums: &[f64],
+    (sums, sumsq): (&[f64], &[f64]),
     seed: u64,
     confidence: f64,
 ) -> Results {
@@ -187,6 +192,7 @@ pub fn finish(
                     level,
                     range,
                     (counts.min[cell], counts.max[cell]),
+                    (counts.at_min[cell], counts.at_max[cell]),
                 )
             };
             FactorResult {
@@ -194,6 +200,19 @@ pub fn finish(
                 range,
                 mean: (0..steps)
                     .map(|t| sums[k * steps + t] / runs as f64)
+                    .collect(),
+                sd: (0..steps)
+                    .map(|t| {
+                        let n = runs as f64;
+                        let m = sums[k * steps + t] / n;
+                        if runs > 1 {
+                            ((sumsq[k * steps + t] - n * m * m) / (n - 1.0))
+                                .max(0.0)
+                                .sqrt()
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect(),
                 p5: (0..steps).map(|t| q(t, 0.05)).collect(),
                 p50: (0..steps).map(|t| q(t, 0.5)).collect(),
@@ -234,6 +253,12 @@ pub fn finish(
         steady,
         probes,
         explanations: Vec::new(),
+        rule_runs: p
+            .rules
+            .iter()
+            .zip(&counts.rule_runs)
+            .map(|(r, &n)| (r.id, n))
+            .collect(),
         scale: model.scale.clone(),
     }
 }

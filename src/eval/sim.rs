@@ -139,6 +139,8 @@ pub struct Trajectory {
     pub bounded_first: Vec<u32>,
     /// The last step at which anything static changed.
     pub last_change: u32,
+    /// Per rule, whether the static part exercised it.
+    pub exercised: Vec<bool>,
 }
 
 impl Trajectory {
@@ -190,6 +192,7 @@ impl Trajectory {
             prev_slots = slots;
         })?;
         traj.first = sim.first.clone();
+        traj.exercised = sim.exercised.clone();
         traj.bounded_first = sim.bounded_first.clone();
         traj.index = vec![u32::MAX; p.nodes.len()];
         for (j, &i) in statics.iter().enumerate() {
@@ -255,6 +258,8 @@ pub struct Sim<'p, 'm> {
     slot_count: Vec<u32>,
     /// Whether each `for N` counter holds.
     pub slot_val: Vec<bool>,
+    /// Per rule, whether its condition held at some step of the run.
+    pub exercised: Vec<bool>,
     /// Every node's value after the run's starting values were set (kept when
     /// explaining).
     pub start_values: Vec<f64>,
@@ -348,6 +353,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             slot_count: vec![0; p.slots.len()],
             slot_val: vec![false; p.slots.len()],
             start_values: Vec::new(),
+            exercised: vec![false; p.rules.len()],
             fired: vec![false; p.rules.len()],
             cond: vec![false; p.rules.len()],
             rule_dirty: vec![true; p.rules.len()],
@@ -414,6 +420,7 @@ impl<'p, 'm> Sim<'p, 'm> {
         self.slot_count.iter_mut().for_each(|v| *v = 0);
         self.slot_val.iter_mut().for_each(|v| *v = false);
         self.fired.iter_mut().for_each(|v| *v = false);
+        self.exercised.iter_mut().for_each(|v| *v = false);
         self.cond.iter_mut().for_each(|v| *v = false);
         self.rule_dirty.iter_mut().for_each(|v| *v = true);
         self.dirty_list.clear();
@@ -855,6 +862,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             if !self.cond[k] {
                 continue;
             }
+            self.exercised[k] = true;
             if !rule.when {
                 self.live_while.push(k as u32);
             }

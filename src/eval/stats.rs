@@ -49,6 +49,13 @@ pub struct Counts {
     pub min: Vec<f64>,
     /// Per factor and step, the largest value seen.
     pub max: Vec<f64>,
+    /// Per factor and step, runs whose value equals the smallest value seen
+    /// (so that a point mass, such as a bound, gets exact quantiles).
+    pub at_min: Vec<u64>,
+    /// Per factor and step, runs whose value equals the largest value seen.
+    pub at_max: Vec<u64>,
+    /// Per rule of the program, runs in which its condition held at some step.
+    pub rule_runs: Vec<u64>,
     /// Per factor, runs in which it was kept at a bound.
     pub bounded_runs: Vec<u64>,
     /// Per factor, the earliest step it was kept at a bound in any run.
@@ -68,6 +75,8 @@ pub struct Sums {
     pub block: u64,
     /// Per factor and step, the sum of its values over the block's runs.
     pub sums: Vec<f64>,
+    /// Per factor and step, the sum of the squares of its values.
+    pub sumsq: Vec<f64>,
 }
 
 /// The layout shared by counts and sums.
@@ -83,6 +92,8 @@ pub struct Layout {
     pub bins: usize,
     /// Probes.
     pub probes: usize,
+    /// Rules of the program.
+    pub rules: usize,
 }
 
 impl Layout {
@@ -106,6 +117,7 @@ impl Layout {
             steps,
             bins,
             probes: p.probes.len(),
+            rules: p.rules.len(),
         }
     }
 
@@ -119,6 +131,9 @@ impl Layout {
             hist: vec![0; f * self.steps * self.bins],
             min: vec![f64::INFINITY; f * self.steps],
             max: vec![f64::NEG_INFINITY; f * self.steps],
+            at_min: vec![0; f * self.steps],
+            at_max: vec![0; f * self.steps],
+            rule_runs: vec![0; self.rules],
             bounded_runs: vec![0; f],
             bounded_from: vec![NEVER; f],
             steady: vec![0; self.steps + 1],
@@ -130,9 +145,11 @@ impl Layout {
     /// Empty sums for a block.
     #[must_use]
     pub fn sums(&self, block: u64) -> Sums {
+        let cells = self.factors.len() * self.steps;
         Sums {
             block,
-            sums: vec![0.0; self.factors.len() * self.steps],
+            sums: vec![0.0; cells],
+            sumsq: vec![0.0; cells],
         }
     }
 }
@@ -145,12 +162,23 @@ impl Counts {
         for (a, b) in self.hist.iter_mut().zip(&other.hist) {
             *a = a.saturating_add(*b);
         }
-        for (a, b) in self.min.iter_mut().zip(&other.min) {
-            *a = a.min(*b);
+        for i in 0..self.min.len() {
+            merge_extreme(
+                &mut self.min[i],
+                &mut self.at_min[i],
+                other.min[i],
+                other.at_min[i],
+                |a, b| a < b,
+            );
+            merge_extreme(
+                &mut self.max[i],
+                &mut self.at_max[i],
+                other.max[i],
+                other.at_max[i],
+                |a, b| a > b,
+            );
         }
-        for (a, b) in self.max.iter_mut().zip(&other.max) {
-            *a = a.max(*b);
-        }
+        add(&mut self.rule_runs, &other.rule_runs);
         add(&mut self.bounded_runs, &other.bounded_runs);
         for (a, b) in self.bounded_from.iter_mut().zip(&other.bounded_from) {
             *a = (*a).min(*b);
@@ -159,6 +187,34 @@ impl Counts {
         add(&mut self.probes, &other.probes);
         add(&mut self.probes_by, &other.probes_by);
     }
+}
+
+/// Merges an extreme value and the count of runs at it.
+fn merge_extreme(v: &mut f64, n: &mut u64, w: f64, m: u64, better: impl Fn(f64, f64) -> bool) {
+    if better(w, *v) {
+        *v = w;
+        *n = m;
+    } else if w == *v {
+        *n += m;
+    }
+}
+
+/// Notes one value in a cell's extremes.
+fn note_extremes(counts: &mut Counts, cell: usize, v: f64, runs: u64) {
+    merge_extreme(
+        &mut counts.min[cell],
+        &mut counts.at_min[cell],
+        v,
+        runs,
+        |a, b| a < b,
+    );
+    merge_extreme(
+        &mut counts.max[cell],
+        &mut counts.at_max[cell],
+        v,
+        runs,
+        |a, b| a > b,
+    );
 }
 
 fn add(a: &mut [u64], b: &[u64]) {
@@ -219,8 +275,8 @@ impl<'l> Recorder<'l> {
                 let v = traj.values[t][j];
                 let cell = k * steps + t;
                 sums.sums[cell] += v * runs as f64;
-                counts.min[cell] = counts.min[cell].min(v);
-                counts.max[cell] = counts.max[cell].max(v);
+                sums.sumsq[cell] += v * v * runs as f64;
+                note_extremes(counts, cell, v, runs);
                 let bin = if hi > lo {
                     ((v - lo) / (hi - lo) * l.bins as f64) as usize
                 } else {
@@ -233,6 +289,11 @@ impl<'l> Recorder<'l> {
             if b != NEVER {
                 counts.bounded_runs[k] += runs;
                 counts.bounded_from[k] = counts.bounded_from[k].min(b);
+            }
+        }
+        for (k, &e) in traj.exercised.iter().enumerate() {
+            if e {
+                counts.rule_runs[k] += runs;
             }
         }
         let width = steps + 1;
@@ -264,12 +325,8 @@ impl<'l> Recorder<'l> {
             let v = sim.values[l.factors[k] as usize];
             let cell = k * steps + t;
             sums.sums[cell] += v;
-            if v < counts.min[cell] {
-                counts.min[cell] = v;
-            }
-            if v > counts.max[cell] {
-                counts.max[cell] = v;
-            }
+            sums.sumsq[cell] += v * v;
+            note_extremes(counts, cell, v, 1);
             let (lo, hi) = self.ranges[k];
             let bin = if hi > lo {
                 ((v - lo) / (hi - lo) * l.bins as f64) as usize
@@ -314,6 +371,11 @@ impl<'l> Recorder<'l> {
             Some(s) => counts.steady[s as usize] += 1,
             None => counts.steady[l.steps] += 1,
         }
+        for (k, &e) in sim.exercised.iter().enumerate() {
+            if e {
+                counts.rule_runs[k] += 1;
+            }
+        }
     }
 }
 
@@ -326,12 +388,20 @@ pub fn quantile(
     q: f64,
     (lo, hi): (f64, f64),
     (min, max): (f64, f64),
+    (at_min, at_max): (u64, u64),
 ) -> f64 {
     if total == 0 || !min.is_finite() {
         return f64::NAN;
     }
     if min == max {
         return min;
+    }
+    // Point masses at the extremes (a bound, a 0/1 factor) are exact.
+    if q * total as f64 <= at_min as f64 {
+        return min;
+    }
+    if (1.0 - q) * total as f64 <= at_max as f64 {
+        return max;
     }
     let target = q * total as f64;
     let width = (hi - lo) / row.len() as f64;
@@ -356,12 +426,27 @@ mod tests {
     fn quantiles_interpolate_and_clamp() {
         // 100 values spread evenly over [0, 1] in 10 bins.
         let row = [10u32; 10];
-        let q = quantile(&row, 100, 0.5, (0.0, 1.0), (0.0, 1.0));
+        let q = quantile(&row, 100, 0.5, (0.0, 1.0), (0.0, 1.0), (1, 1));
         assert!((q - 0.5).abs() < 1e-12);
         // One value repeated: exact.
         let mut row = [0u32; 10];
         row[3] = 7;
-        assert_eq!(quantile(&row, 7, 0.95, (0.0, 1.0), (0.33, 0.33)), 0.33);
+        assert_eq!(
+            quantile(&row, 7, 0.95, (0.0, 1.0), (0.33, 0.33), (7, 7)),
+            0.33
+        );
+        // Half the runs at 0, half at 1: the median falls in a point mass.
+        let mut row = [0u32; 10];
+        row[0] = 5;
+        row[9] = 5;
+        assert_eq!(
+            quantile(&row, 10, 0.05, (0.0, 1.0), (0.0, 1.0), (5, 5)),
+            0.0
+        );
+        assert_eq!(
+            quantile(&row, 10, 0.95, (0.0, 1.0), (0.0, 1.0), (5, 5)),
+            1.0
+        );
     }
 
     #[test]
