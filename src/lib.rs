@@ -10,11 +10,13 @@
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
+pub mod expect;
 pub mod generate;
 pub mod limits;
 pub mod load;
 pub mod render;
 pub mod rng;
+pub mod snapshot;
 pub mod span;
 pub mod syntax;
 

@@ -8,6 +8,7 @@ mod fmt;
 mod generate;
 mod input;
 mod report;
+mod test;
 
 use std::process::ExitCode;
 
@@ -110,6 +111,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Explain why an event follows in a scenario, and why it does not.
     Explain(explain::ExplainArgs),
+    /// Judge every model's expectations (and compare consequence snapshots).
+    Test(test::TestArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
 }
@@ -189,6 +192,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Eval(args) => eval::run(args, &limits, &reporter),
         Command::Explain(args) => explain::run(args, &limits, &reporter),
+        Command::Test(args) => test::run(args, &limits, &reporter),
     };
     outcome.code()
 }

@@ -98,6 +98,12 @@ pub struct Results {
     pub scale: Scale,
 }
 
+/// The two-sided standard normal quantile for confidence `c` (1.96 for 0.95).
+#[must_use]
+pub fn z(c: f64) -> f64 {
+    normal::quantile(0.5 + c / 2.0)
+}
+
 /// The Wilson score interval for `k` successes in `n` trials at confidence `c`.
 #[must_use]
 pub fn wilson(k: u64, n: u64, c: f64) -> (f64, f64) {
