@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod expect;
 pub mod generate;

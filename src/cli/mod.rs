@@ -2,6 +2,7 @@
 //! files. Flags are parsed by clap here and turned into library settings.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -113,6 +114,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Judge every model's expectations (and compare consequence snapshots).
     Test(test::TestArgs),
+    /// Compare a scenario with another (paired runs): what changes, and why.
+    Diff(diff::DiffArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
 }
@@ -193,6 +196,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args, &limits, &reporter),
         Command::Explain(args) => explain::run(args, &limits, &reporter),
         Command::Test(args) => test::run(args, &limits, &reporter),
+        Command::Diff(args) => diff::run(args, &limits, &reporter),
     };
     outcome.code()
 }
