@@ -125,17 +125,15 @@ pub fn diff(
                     (node.1 - node.0).max(f64::MIN_POSITIVE)
                 }
             };
-            let crossing = (kind == NodeKind::Event)
-                .then(|| {
-                    if d.mean_b < ABSENT_BELOW && d.mean_a > PRESENT_ABOVE {
-                        Some("appears")
-                    } else if d.mean_a < ABSENT_BELOW && d.mean_b > PRESENT_ABOVE {
-                        Some("vanishes")
-                    } else {
-                        None
-                    }
-                })
-                .flatten();
+            let crossing = if kind != NodeKind::Event {
+                None
+            } else if d.mean_b < ABSENT_BELOW && d.mean_a > PRESENT_ABOVE {
+                Some("appears")
+            } else if d.mean_a < ABSENT_BELOW && d.mean_b > PRESENT_ABOVE {
+                Some("vanishes")
+            } else {
+                None
+            };
             Change {
                 node: model.node(id).name.clone(),
                 kind,

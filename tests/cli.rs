@@ -196,3 +196,121 @@ fn a_closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// Timings vary from run to run; snapshots keep everything else.
+fn without_timings(text: &str) -> String {
+    let re = regex::Regex::new(r" \(\d+ ms\)").expect("a valid regex");
+    re.replace_all(text, " (… ms)").into_owned()
+}
+
+/// Every scenario of every shipped model: `eval` (fixed seed), `diff` against
+/// the baseline, and `explain` of the event it changes most; and `test` of
+/// every model. Each is a snapshot: a change of consequences shows up in review.
+#[test]
+fn consequences_of_every_shipped_scenario_are_snapshotted() {
+    for file in scenario_files() {
+        let rel = relative(&file);
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
+        let (code, json, stderr) = run(&["eval", &rel, "--all", "--format", "json", "--runs", "2000"]);
+        assert_eq!(code, 0, "{rel}: {stderr}");
+        let all: serde_json::Value = serde_json::from_str(&json).expect("eval prints JSON");
+        let list = all.as_array().cloned().unwrap_or_default();
+        let baseline = list.first().cloned().unwrap_or_default();
+        for scenario in &list {
+            let name = scenario["scenario"].as_str().unwrap_or("baseline").to_string();
+            let (code, text, stderr) = run(&["eval", &rel, "--scenario", &name, "--runs", "2000"]);
+            assert_eq!(code, 0, "{rel} {name}: {stderr}");
+            insta::assert_snapshot!(format!("eval__{stem}__{name}"), text);
+            // The event this scenario moves most (for the baseline: the least
+            // certain one) is the one to explain.
+            let events = scenario["events"].as_object().cloned().unwrap_or_default();
+            let pick = events
+                .iter()
+                .map(|(event, v)| {
+                    let p = v["probability"].as_f64().unwrap_or(0.0);
+                    let b = baseline["events"][event]["probability"].as_f64().unwrap_or(0.0);
+                    let score = if name == "baseline" { p.min(1.0 - p) } else { (p - b).abs() };
+                    (event.clone(), score)
+                })
+                .filter(|(_, s)| *s > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+            if let Some((event, _)) = pick {
+                let (code, text, stderr) = run(&["explain", &rel, "--scenario", &name, &event, "--runs", "2000"]);
+                assert_eq!(code, 0, "{rel} {name} {event}: {stderr}");
+                insta::assert_snapshot!(format!("explain__{stem}__{name}"), text);
+            }
+            if name != "baseline" {
+                let (code, text, stderr) = run(&["diff", &rel, &name, "--runs", "2000"]);
+                assert_eq!(code, 0, "{rel} {name}: {stderr}");
+                insta::assert_snapshot!(format!("diff__{stem}__{name}"), text);
+            }
+        }
+        let (code, text, stderr) = run(&["test", &rel, "--runs", "2000"]);
+        assert!(code == 0 || code == 1, "{rel}: {stderr}");
+        insta::assert_snapshot!(format!("test__{stem}"), without_timings(&text));
+    }
+}
+
+/// `whatif test scenarios/` passes with the default settings, and every shipped
+/// model has expectations.
+#[test]
+fn every_shipped_model_passes_its_own_tests() {
+    let (code, text, stderr) = run(&["test", "scenarios/"]);
+    assert_eq!(code, 0, "{text}\n{stderr}");
+    let expectations = text.lines().filter(|l| l.starts_with("PASS")).count();
+    assert!(expectations >= 30, "only {expectations} expectations");
+}
+
+/// Flipping any one expectation's threshold makes `whatif test` fail, naming it.
+#[test]
+fn a_flipped_expectation_fails_by_name() {
+    let source = std::fs::read_to_string(root().join("scenarios/x_platform.whatif")).expect("the flagship");
+    let flipped = source.replace("P(users.migration) < 0.33", "P(users.migration) > 0.33");
+    assert_ne!(source, flipped);
+    let dir = std::env::temp_dir().join(format!("whatif-flip-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lib")).expect("temp dir");
+    std::fs::write(dir.join("lib/regulation.whatif"), std::fs::read(root().join("scenarios/lib/regulation.whatif")).expect("lib")).expect("copy");
+    let model = dir.join("x_platform.whatif");
+    std::fs::write(&model, flipped).expect("copy");
+    let (code, text, _) = run(&["test", model.to_str().expect("utf-8"), "--runs", "2000"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1);
+    assert!(text.lines().any(|l| l.starts_with("FAIL") && l.contains("P(users.migration) > 0.33")), "{text}");
+}
+
+/// `--snapshot` records consequences, fails with a diff when a likelihood
+/// changes, and `--accept` records the change.
+#[test]
+fn consequence_snapshots_catch_a_changed_likelihood() {
+    let dir = std::env::temp_dir().join(format!("whatif-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let model = dir.join("m.whatif");
+    let text = "model \"m\" { horizon 10 steps }\nevent e hazard = 0.1\nevent f\nrule r: when e then f p = 0.5\n\
+        expect baseline { P(f) > 0.05 }\n";
+    std::fs::write(&model, text).expect("write");
+    let path = model.to_str().expect("utf-8").to_string();
+    let (code, _, stderr) = run(&["test", &path, "--snapshot"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.join("m.whatif.snap").exists());
+    std::fs::write(&model, text.replace("p = 0.5", "p = 0.9")).expect("write");
+    let (code, out, _) = run(&["test", &path, "--snapshot"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("consequences differ from the snapshot") && out.contains("- ") && out.contains("+ "), "{out}");
+    let (code, _, _) = run(&["test", &path, "--snapshot", "--accept"]);
+    assert_eq!(code, 0);
+    let (code, _, _) = run(&["test", &path, "--snapshot"]);
+    assert_eq!(code, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The JSON of `eval` is the same bytes for 1 and 2 threads and twice in a row.
+#[test]
+fn eval_json_is_reproducible() {
+    let args = ["eval", "scenarios/x_platform.whatif", "--all", "--format", "json", "--runs", "3000"];
+    let (_, one, _) = run(&[&args[..], &["--threads", "1"]].concat());
+    let (_, two, _) = run(&[&args[..], &["--threads", "2"]].concat());
+    let (_, again, _) = run(&[&args[..], &["--threads", "2"]].concat());
+    assert!(!one.is_empty());
+    assert_eq!(one, two);
+    assert_eq!(two, again);
+}

@@ -112,7 +112,7 @@ impl Chooser for Script {
                 }
             }
             StartValue::Uniform(a, b) | StartValue::Triangular(a, _, b) if a == b => a,
-            StartValue::Normal(m, sd) if sd == 0.0 => m,
+            StartValue::Normal(m, 0.0) => m,
             _ => {
                 self.continuous = true;
                 0.0

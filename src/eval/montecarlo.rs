@@ -178,7 +178,7 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
         vec![work()]
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(&work)).collect();
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         })
     };

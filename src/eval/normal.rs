@@ -1,5 +1,9 @@
 //! The standard normal distribution's quantile function, for confidence levels.
 
+// AS 241's coefficients are published with more digits than an f64 holds;
+// they are kept as published.
+#![allow(clippy::excessive_precision)]
+
 /// The `p` quantile of the standard normal distribution, by Wichura's algorithm
 /// AS 241 (PPND16; Applied Statistics 37, 1988), accurate to about 1e-16.
 #[must_use]

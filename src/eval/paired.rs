@@ -178,7 +178,7 @@ pub fn compare(
         blocks_done = work()?;
     } else {
         let results: Vec<Result<Vec<Block>, EvalError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(&work)).collect();
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
         });
         for r in results {
@@ -188,11 +188,10 @@ pub fn compare(
     blocks_done.sort_by_key(|b| b.index);
     let mut sum = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
     for block in &blocks_done {
-        for i in 0..n {
-            sum[0][i] += block.sum_a[i];
-            sum[1][i] += block.sum_b[i];
-            sum[2][i] += block.sum_d[i];
-            sum[3][i] += block.sum_dd[i];
+        for (total, part) in sum.iter_mut().zip([&block.sum_a, &block.sum_b, &block.sum_d, &block.sum_dd]) {
+            for (t, p) in total.iter_mut().zip(part) {
+                *t += p;
+            }
         }
     }
     let r = runs as f64;

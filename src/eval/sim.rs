@@ -530,18 +530,11 @@ impl<'p, 'm> Sim<'p, 'm> {
                     self.values[i] = v;
                     self.bound(i, 0);
                 }
-                NodeKind::Event if node.prior > 0.0 => {
-                    if chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) {
-                        self.push(
-                            0,
-                            Pending {
-                                node: i as u32,
-                                op: PendingOp::Happen,
-                                key: 0,
-                                origin: Origin::Prior,
-                            },
-                        );
-                    }
+                NodeKind::Event
+                    if node.prior > 0.0 && chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) =>
+                {
+                    let pending = Pending { node: i as u32, op: PendingOp::Happen, key: 0, origin: Origin::Prior };
+                    self.push(0, pending);
                 }
                 _ => {}
             }
