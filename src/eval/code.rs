@@ -44,6 +44,53 @@ pub enum Op {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Code {
     ops: Box<[Op]>,
+    /// A faster form for the shapes most conditions take.
+    shape: Shape,
+}
+
+/// Common shapes evaluated without the stack machine: a fault tree's gates are
+/// `a or b or c` and `a and b`, a threshold is `x < 0.4`.
+#[derive(Clone, Debug, Default, PartialEq)]
+enum Shape {
+    /// No fast form.
+    #[default]
+    General,
+    /// Any of these nodes is non-zero.
+    Any(Box<[u32]>),
+    /// All of these nodes are non-zero.
+    All(Box<[u32]>),
+    /// A node compared with a constant.
+    Compare(u32, CmpOp, f64),
+}
+
+impl Shape {
+    fn of(ops: &[Op]) -> Shape {
+        match ops {
+            [Op::Load(n)] => Shape::Any(Box::new([*n])),
+            [Op::Load(n), Op::Const(c), Op::Cmp(op)] => Shape::Compare(*n, *op, *c),
+            [Op::Load(first), rest @ ..] if !rest.is_empty() && rest.len() % 2 == 0 => {
+                // `a or b or c` compiles to Load a, Load b, Or, Load c, Or.
+                let joiner = match rest[1] {
+                    Op::Or => Op::Or,
+                    Op::And => Op::And,
+                    _ => return Shape::General,
+                };
+                let mut nodes = vec![*first];
+                for pair in rest.chunks(2) {
+                    match pair {
+                        [Op::Load(n), j] if *j == joiner => nodes.push(*n),
+                        _ => return Shape::General,
+                    }
+                }
+                if joiner == Op::Or {
+                    Shape::Any(nodes.into_boxed_slice())
+                } else {
+                    Shape::All(nodes.into_boxed_slice())
+                }
+            }
+            _ => Shape::General,
+        }
+    }
 }
 
 /// What an expression can read, for deciding when it must be evaluated again.
@@ -61,8 +108,10 @@ impl Code {
     /// Code from instructions in postfix order.
     #[must_use]
     pub fn new(ops: Vec<Op>) -> Code {
+        let shape = Shape::of(&ops);
         Code {
             ops: ops.into_boxed_slice(),
+            shape,
         }
     }
 
@@ -94,8 +143,16 @@ impl Code {
     /// hot loop does not allocate.
     #[must_use]
     pub fn eval(&self, values: &[f64], slots: &[bool], step: u32, stack: &mut Vec<f64>) -> f64 {
-        stack.clear();
         let truth = |b: bool| if b { 1.0 } else { 0.0 };
+        match &self.shape {
+            Shape::General => {}
+            // A single load is `Any` of one node; it must return the value itself.
+            Shape::Any(nodes) if nodes.len() == 1 => return values[nodes[0] as usize],
+            Shape::Any(nodes) => return truth(nodes.iter().any(|&n| values[n as usize] != 0.0)),
+            Shape::All(nodes) => return truth(nodes.iter().all(|&n| values[n as usize] != 0.0)),
+            Shape::Compare(n, op, c) => return truth(op.holds(values[*n as usize], *c)),
+        }
+        stack.clear();
         for op in &*self.ops {
             match *op {
                 Op::Const(v) => stack.push(v),
@@ -197,6 +254,14 @@ mod tests {
         let mut stack = Vec::new();
         assert_eq!(code.eval(&[1.0], &[], 0, &mut stack), 1.0);
         assert_eq!(code.eval(&[0.0], &[], 0, &mut stack), 2.0);
+        let any = Code::new(vec![Op::Load(0), Op::Load(1), Op::Or, Op::Load(2), Op::Or]);
+        assert!(any.holds(&[0.0, 0.0, 1.0], &[], 0, &mut stack));
+        assert!(!any.holds(&[0.0, 0.0, 0.0], &[], 0, &mut stack));
+        let all = Code::new(vec![Op::Load(0), Op::Load(1), Op::And]);
+        assert!(!all.holds(&[1.0, 0.0], &[], 0, &mut stack));
+        assert!(all.holds(&[1.0, 2.0], &[], 0, &mut stack));
+        let value = Code::new(vec![Op::Load(0)]);
+        assert_eq!(value.eval(&[0.25], &[], 0, &mut stack), 0.25);
         let two_of_three = Code::new(vec![
             Op::Load(0),
             Op::Load(1),

@@ -243,7 +243,7 @@ impl Tally {
                 continue;
             }
             tally.happened += 1;
-            let mut origins = vec![sim.origin[target as usize]];
+            let mut origins = vec![sim.origin_of(target)];
             origins.extend(
                 sim.co_origins
                     .iter()
@@ -375,7 +375,7 @@ impl Chain<'_, '_, '_> {
                         p.nodes[n as usize].kind == NodeKind::Event
                             && self.sim.first[n as usize] != NEVER
                     })
-                    .map(|n| self.event(n, self.sim.origin[n as usize], depth + 1, seen))
+                    .map(|n| self.event(n, self.sim.origin_of(n), depth + 1, seen))
                     .collect();
                 match inputs.len() {
                     0 => format!("{name} ← its definition"),
@@ -403,7 +403,7 @@ impl Chain<'_, '_, '_> {
 
     /// " ← …" for the atoms that were true when a firing happened.
     fn upstream(&self, firing: u32, depth: usize, seen: &mut Vec<u32>) -> String {
-        let Some(f) = self.sim.firings.get(firing as usize) else {
+        let Some(f) = self.sim.firing_at(firing) else {
             return String::new();
         };
         let p = self.sim.program();
@@ -418,17 +418,13 @@ impl Chain<'_, '_, '_> {
                         if p.nodes[n as usize].kind == NodeKind::Event
                             && atom.text == self.name(n) =>
                     {
-                        self.event(n, self.sim.origin[n as usize], depth + 1, seen)
+                        self.event(n, self.sim.origin_of(n), depth + 1, seen)
                     }
                     Some(n)
                         if p.nodes[n as usize].kind == NodeKind::Factor && atom.direction != 0 =>
                     {
-                        let start = self
-                            .sim
-                            .start_values
-                            .get(n as usize)
-                            .copied()
-                            .unwrap_or(value);
+                        let start = self.sim.start_of(n);
+                        let start = if start.is_nan() { value } else { start };
                         let held = p.nodes[n as usize].held_at(f.step).is_some();
                         let cause = if held || (value - start) * f64::from(atom.direction) > 0.0 {
                             self.factor(n, atom.direction, f.step, depth, seen)
@@ -479,13 +475,12 @@ impl Chain<'_, '_, '_> {
             .map(|n| {
                 let i = n as usize;
                 let (lo, hi) = p.nodes[i].range;
-                let change = self.sim.values[i]
-                    - self
-                        .sim
-                        .start_values
-                        .get(i)
-                        .copied()
-                        .unwrap_or(self.sim.values[i]);
+                let start = self.sim.start_of(n);
+                let change = if start.is_nan() {
+                    0.0
+                } else {
+                    self.sim.values[i] - start
+                };
                 (n, change, (change / (hi - lo).max(f64::MIN_POSITIVE)).abs())
             })
             .filter(|&(_, change, _)| change != 0.0)
@@ -533,7 +528,7 @@ impl Chain<'_, '_, '_> {
                 .map(|n| {
                     let i = n as usize;
                     let (lo, hi) = p.nodes[i].range;
-                    let change = self.sim.values[i] - self.sim.start_values[i];
+                    let change = self.sim.values[i] - self.sim.start_of(n);
                     (n, change, (change / (hi - lo).max(f64::MIN_POSITIVE)).abs())
                 })
                 .filter(|&(_, change, _)| change != 0.0)
@@ -553,21 +548,17 @@ impl Chain<'_, '_, '_> {
         }
         let mover = self
             .sim
-            .moves
-            .iter()
-            .filter(|((n, _), v)| *n == node && (**v * f64::from(direction)) > 0.0)
-            .max_by(|a, b| {
-                a.1.abs()
-                    .total_cmp(&b.1.abs())
-                    .then_with(|| b.0.1.cmp(&a.0.1))
-            })
-            .map(|((_, r), _)| *r);
+            .moves_of(node)
+            .into_iter()
+            .filter(|(_, v)| v * f64::from(direction) > 0.0)
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then_with(|| b.0.cmp(&a.0)))
+            .map(|(r, _)| r);
         match mover {
             Some(r) if !seen.contains(&r) => {
                 seen.push(r);
-                let first = self.sim.firings.iter().position(|f| f.rule == r);
+                let first = self.sim.first_firing_of(r);
                 let mut up = first
-                    .map(|f| self.upstream(f as u32, depth + 1, seen))
+                    .map(|f| self.upstream(f, depth + 1, seen))
                     .unwrap_or_default();
                 if up.is_empty() {
                     // A flow whose condition says nothing (`while true`): follow

@@ -119,8 +119,8 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
     let targets: Vec<u32> = options.explain.iter().map(|n| n.0).collect();
     // What no draw reaches is computed once; runs then compute only the rest.
     // Explanations follow chains through both parts, so they run everything.
-    let traj = if targets.is_empty() && p.split.node.iter().any(|&s| s) {
-        Some(Trajectory::compute(p).map_err(|f| fault_error(p, 0, f))?)
+    let traj = if p.split.node.iter().any(|&s| s) {
+        Some(Trajectory::compute(p, !targets.is_empty()).map_err(|f| fault_error(p, 0, f))?)
     } else {
         None
     };

@@ -188,7 +188,10 @@ pub fn compare(
     blocks_done.sort_by_key(|b| b.index);
     let mut sum = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
     for block in &blocks_done {
-        for (total, part) in sum.iter_mut().zip([&block.sum_a, &block.sum_b, &block.sum_d, &block.sum_dd]) {
+        for (total, part) in
+            sum.iter_mut()
+                .zip([&block.sum_a, &block.sum_b, &block.sum_d, &block.sum_dd])
+        {
             for (t, p) in total.iter_mut().zip(part) {
                 *t += p;
             }

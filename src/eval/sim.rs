@@ -122,6 +122,20 @@ pub enum Part<'p> {
     Dynamic(&'p Trajectory),
 }
 
+/// What the static part's run recorded for explanations: chains of dynamic
+/// events often lead into the static part (a held factor, a flow).
+#[derive(Clone, Debug, Default)]
+pub struct Records {
+    /// How each static event first happened.
+    pub origin: Vec<Option<Origin>>,
+    /// The static part's firings; a static origin's firing index points here.
+    pub firings: Vec<Firing>,
+    /// How much each rule moved each static factor.
+    pub moves: std::collections::HashMap<(u32, u32), f64>,
+    /// Every node's value after step 0.
+    pub start_values: Vec<f64>,
+}
+
 /// The static part's run: what changed at each step.
 #[derive(Clone, Debug, Default)]
 pub struct Trajectory {
@@ -141,6 +155,8 @@ pub struct Trajectory {
     pub last_change: u32,
     /// Per rule, whether the static part exercised it.
     pub exercised: Vec<bool>,
+    /// The static part's records, when explaining.
+    pub records: Option<std::sync::Arc<Records>>,
 }
 
 impl Trajectory {
@@ -157,8 +173,8 @@ impl Trajectory {
     ///
     /// # Errors
     /// A fault in the static part.
-    pub fn compute(p: &Program<'_>) -> Result<Trajectory, FaultAt> {
-        let mut sim = Sim::with_part(p, false, Part::Static);
+    pub fn compute(p: &Program<'_>, explain: bool) -> Result<Trajectory, FaultAt> {
+        let mut sim = Sim::with_part(p, explain, Part::Static);
         let mut chooser = Certain;
         let mut traj = Trajectory::default();
         let statics: Vec<usize> = (0..p.nodes.len()).filter(|&i| p.split.node[i]).collect();
@@ -193,6 +209,14 @@ impl Trajectory {
         })?;
         traj.first = sim.first.clone();
         traj.exercised = sim.exercised.clone();
+        if explain {
+            traj.records = Some(std::sync::Arc::new(Records {
+                origin: sim.origin.clone(),
+                firings: std::mem::take(&mut sim.firings),
+                moves: std::mem::take(&mut sim.moves),
+                start_values: sim.start_values.clone(),
+            }));
+        }
         traj.bounded_first = sim.bounded_first.clone();
         traj.index = vec![u32::MAX; p.nodes.len()];
         for (j, &i) in statics.iter().enumerate() {
@@ -289,6 +313,9 @@ pub struct Sim<'p, 'm> {
     runs_rule: Vec<bool>,
     /// Nodes with a hold.
     held: Vec<u32>,
+    /// Per step, the static part's changes that something here reads (the
+    /// dynamic part's boundary), so quiet static nodes cost nothing per run.
+    boundary: Vec<Vec<(u32, f64)>>,
     rules_to_run: Vec<u32>,
     hazards_to_run: Vec<u32>,
     order_to_run: Vec<u32>,
@@ -334,6 +361,42 @@ impl<'p, 'm> Sim<'p, 'm> {
         for &k in &rules_to_run {
             runs_rule[k as usize] = true;
         }
+        // A static node matters to the dynamic part only if a rule, derived node,
+        // counter or hazard of that part reads it, or a probe does.
+        let boundary = match part {
+            Part::Dynamic(traj) => {
+                let mut needed = vec![false; n];
+                for (i, readers) in p.readers.iter().enumerate() {
+                    needed[i] = readers.iter().any(|r| match *r {
+                        Reader::Rule(k) => keep(p.split.rule[k as usize]),
+                        Reader::Compute(k) => match p.order[k as usize] {
+                            Compute::Node(x) => keep(p.split.node[x as usize]),
+                            Compute::Slot(x) => keep(p.split.slot[x as usize]),
+                        },
+                        Reader::Hazard(x) => keep(p.split.node[x as usize]),
+                    });
+                }
+                for probe in &p.probes {
+                    for x in probe.reads().nodes {
+                        needed[x as usize] = true;
+                    }
+                }
+                // Explanations read the atoms of any rule: keep every value.
+                if explain {
+                    needed.iter_mut().for_each(|x| *x = true);
+                }
+                traj.changes
+                    .iter()
+                    .map(|step| {
+                        step.iter()
+                            .copied()
+                            .filter(|(x, _)| needed[*x as usize])
+                            .collect()
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let held = (0..n)
             .filter(|&i| p.nodes[i].hold.is_some())
             .map(|i| i as u32)
@@ -376,6 +439,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             queue: Vec::new(),
             runs_rule,
             held,
+            boundary,
             rules_to_run,
             hazards_to_run,
             order_to_run,
@@ -393,6 +457,88 @@ impl<'p, 'm> Sim<'p, 'm> {
     pub fn probe(&mut self, q: usize, t: u32) -> bool {
         self.p.probes[q].holds(&self.values, &self.slot_val, t, &mut self.stack)
     }
+    /// The static part's records, when this runs the dynamic part.
+    fn base(&self) -> Option<&Records> {
+        match self.part {
+            Part::Dynamic(traj) => traj.records.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn base_firings(&self) -> usize {
+        self.base().map_or(0, |b| b.firings.len())
+    }
+
+    fn is_static_here(&self, node: u32) -> bool {
+        matches!(self.part, Part::Dynamic(_)) && self.p.split.node[node as usize]
+    }
+
+    /// How an event first happened (static events: from the static part).
+    #[must_use]
+    pub fn origin_of(&self, node: u32) -> Option<Origin> {
+        match self.base() {
+            Some(b) if self.is_static_here(node) => b.origin[node as usize],
+            _ => self.origin[node as usize],
+        }
+    }
+
+    /// A firing by its index (static firings first).
+    #[must_use]
+    pub fn firing_at(&self, index: u32) -> Option<&Firing> {
+        let base = self.base_firings();
+        match self.base() {
+            Some(b) if (index as usize) < base => b.firings.get(index as usize),
+            _ => self.firings.get(index as usize - base),
+        }
+    }
+
+    /// The index of a rule's first firing.
+    #[must_use]
+    pub fn first_firing_of(&self, rule: u32) -> Option<u32> {
+        if let Some(b) = self.base()
+            && let Some(i) = b.firings.iter().position(|f| f.rule == rule)
+        {
+            return Some(i as u32);
+        }
+        self.firings
+            .iter()
+            .position(|f| f.rule == rule)
+            .map(|i| (i + self.base_firings()) as u32)
+    }
+
+    /// How much each rule moved `node` (static factors: from the static part).
+    #[must_use]
+    pub fn moves_of(&self, node: u32) -> Vec<(u32, f64)> {
+        let moves = match self.base() {
+            Some(b) if self.is_static_here(node) => &b.moves,
+            _ => &self.moves,
+        };
+        let mut out: Vec<(u32, f64)> = moves
+            .iter()
+            .filter(|((n, _), _)| *n == node)
+            .map(|((_, r), v)| (*r, *v))
+            .collect();
+        out.sort_by_key(|(r, _)| *r);
+        out
+    }
+
+    /// A node's value after step 0.
+    #[must_use]
+    pub fn start_of(&self, node: u32) -> f64 {
+        match self.base() {
+            Some(b) if self.is_static_here(node) => b
+                .start_values
+                .get(node as usize)
+                .copied()
+                .unwrap_or(f64::NAN),
+            _ => self
+                .start_values
+                .get(node as usize)
+                .copied()
+                .unwrap_or(f64::NAN),
+        }
+    }
+
     /// Whether rule `k`'s condition holds now (for explanations).
     pub fn rule_holds(&mut self, k: usize, t: u32) -> bool {
         self.p.rules[k]
@@ -531,9 +677,15 @@ impl<'p, 'm> Sim<'p, 'm> {
                     self.bound(i, 0);
                 }
                 NodeKind::Event
-                    if node.prior > 0.0 && chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) =>
+                    if node.prior > 0.0
+                        && chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) =>
                 {
-                    let pending = Pending { node: i as u32, op: PendingOp::Happen, key: 0, origin: Origin::Prior };
+                    let pending = Pending {
+                        node: i as u32,
+                        op: PendingOp::Happen,
+                        key: 0,
+                        origin: Origin::Prior,
+                    };
                     self.push(0, pending);
                 }
                 _ => {}
@@ -637,7 +789,8 @@ impl<'p, 'm> Sim<'p, 'm> {
     /// Copies the static part's changes at step `t`.
     fn apply_trajectory(&mut self, traj: &Trajectory, t: u32) {
         let p = self.p;
-        for &(n, v) in &traj.changes[t as usize] {
+        let boundary = std::mem::take(&mut self.boundary);
+        for &(n, v) in &boundary[t as usize] {
             let i = n as usize;
             if self.values[i] != v {
                 self.values[i] = v;
@@ -647,6 +800,7 @@ impl<'p, 'm> Sim<'p, 'm> {
                 self.changed(i);
             }
         }
+        self.boundary = boundary;
         for &(k, v) in &traj.slot_changes[t as usize] {
             let si = k as usize;
             if self.slot_val[si] != v {
@@ -925,7 +1079,8 @@ impl<'p, 'm> Sim<'p, 'm> {
                 step: t,
                 atoms,
             });
-            let index = self.firings.len() as u32 - 1;
+            // Dynamic firings are numbered after the static part's.
+            let index = (self.base_firings() + self.firings.len() - 1) as u32;
             if self.first_firing[k] == NEVER {
                 self.first_firing[k] = index;
             }

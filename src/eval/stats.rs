@@ -26,7 +26,7 @@ pub const MAX_BINS: usize = 1000;
 /// …and at least this many.
 pub const MIN_BINS: usize = 16;
 /// The memory the histograms of one worker may take, which sets the bins.
-const HISTOGRAM_BUDGET: usize = 16 << 20;
+const HISTOGRAM_BUDGET: usize = 4 << 20;
 
 /// Bins per histogram for `factors` factors over `steps` steps.
 #[must_use]
