@@ -160,7 +160,7 @@ mod tests {
             crate::syntax::parse(id, &text, &crate::limits::Limits::default()).expect("parses");
         let checked = crate::check::check(
             &sources,
-            &[(id, &parsed.ast)],
+            vec![(id, parsed.ast)],
             &crate::limits::Limits::default(),
         );
         assert!(checked.errors.is_empty(), "{:?}", checked.errors.first());

@@ -26,15 +26,13 @@ pub use diagnostic::Diagnostic;
 use check::Model;
 use limits::Limits;
 use span::{FileId, SourceMap};
-use syntax::Parsed;
 
 /// A model read, parsed and checked.
 #[derive(Debug, Default)]
 pub struct Analysis {
     /// The text of every file.
     pub sources: SourceMap,
-    /// The parsed files, the root first.
-    pub parsed: Vec<(FileId, Parsed)>,
+
     /// The checked model, when there is no error.
     pub model: Option<Model>,
     /// Every diagnostic, sorted by file and position.
@@ -67,9 +65,12 @@ pub fn analyze(
     diagnostics.extend(files.load_errors.into_iter().map(Diagnostic::from));
     let mut model = None;
     if diagnostics.is_empty() {
-        let asts: Vec<(FileId, &syntax::ast::File)> =
-            files.parsed.iter().map(|(id, p)| (*id, &p.ast)).collect();
-        let checked = check::check(&files.sources, &asts, limits);
+        let asts: Vec<(FileId, syntax::ast::File)> = files
+            .parsed
+            .into_iter()
+            .map(|(id, p)| (id, p.ast))
+            .collect();
+        let checked = check::check(&files.sources, asts, limits);
         diagnostics.extend(checked.errors.into_iter().map(Diagnostic::from));
         diagnostics.extend(checked.warnings.into_iter().map(Diagnostic::from));
         model = checked.model;
@@ -80,7 +81,7 @@ pub fn analyze(
     });
     Analysis {
         sources: files.sources,
-        parsed: files.parsed,
+
         model,
         diagnostics,
     }

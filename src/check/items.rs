@@ -14,7 +14,7 @@ use crate::syntax::ast::{self, NodeKind as AstKind, TimeUnit};
 
 impl<'a> Checker<'a> {
     /// Builds the model from the declarations of the first pass.
-    pub(super) fn build(&mut self, sources: &SourceMap) {
+    pub(super) fn build(&mut self, sources: &SourceMap, top_rules: Vec<ast::RuleDecl>) {
         self.header();
         let params: Vec<Param> = self
             .param_sites
@@ -43,7 +43,14 @@ impl<'a> Checker<'a> {
             m.actors = actors.into_iter().map(|(_, a)| a).collect();
             m.nodes = nodes;
         }
-        let rules: Vec<Rule> = (0..self.rule_sites.len()).map(|i| self.rule(i)).collect();
+        let mut rules: Vec<Rule> = Vec::with_capacity(top_rules.len() + self.rule_sites.len());
+        for decl in top_rules {
+            rules.push(self.rule(&decl, None));
+        }
+        for i in 0..self.rule_sites.len() {
+            let (decl, scenario) = self.rule_sites[i];
+            rules.push(self.rule(decl, scenario));
+        }
         if let Some(m) = self.model.as_mut() {
             m.rules = rules;
         }
@@ -508,8 +515,7 @@ impl<'a> Checker<'a> {
 
     // ------------------------------------------------------------ rules
 
-    fn rule(&mut self, index: usize) -> Rule {
-        let (decl, scenario) = self.rule_sites[index];
+    fn rule(&mut self, decl: &ast::RuleDecl, scenario: Option<ScenarioId>) -> Rule {
         let scope = Scope::default();
         let condition = self.cond(&decl.condition, scope);
         let effects = match &decl.effects {
@@ -556,7 +562,7 @@ impl<'a> Checker<'a> {
                     if delay.is_some() {
                         self.twice("delay", d.span);
                     }
-                    delay = Some(self.delay(d, scope));
+                    delay = Some(Box::new(self.delay(d, scope)));
                 }
                 ast::RuleAttr::Source(s) => sources.push(s.value.to_string()),
             }

@@ -94,13 +94,13 @@ impl Checker<'_> {
                 }
             };
             match &rule.effects {
-                RuleEffects::All(list) => add(list, None, rule.delay.as_ref()),
+                RuleEffects::All(list) => add(list, None, rule.delay.as_deref()),
                 RuleEffects::OneOf(branches) => {
                     for (b, br) in branches.iter().enumerate() {
                         add(
                             &br.effects,
                             Some(b),
-                            br.delay.as_ref().or(rule.delay.as_ref()),
+                            br.delay.as_ref().or(rule.delay.as_deref()),
                         );
                     }
                 }
@@ -548,11 +548,11 @@ impl Checker<'_> {
                 collect(e, &mut reads);
             }
             let groups: Vec<(&[super::model::Effect], u32)> = match &rule.effects {
-                RuleEffects::All(list) => vec![(list, shortest(rule.delay.as_ref()))],
+                RuleEffects::All(list) => vec![(list, shortest(rule.delay.as_deref()))],
                 RuleEffects::OneOf(branches) => branches
                     .iter()
                     .map(|b| {
-                        let delay = shortest(b.delay.as_ref().or(rule.delay.as_ref()));
+                        let delay = shortest(b.delay.as_ref().or(rule.delay.as_deref()));
                         (&b.effects[..], delay)
                     })
                     .collect(),

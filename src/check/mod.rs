@@ -51,12 +51,29 @@ pub struct Checked {
 /// Checks a model made of `files`, the root file first, then its imports.
 /// `sources` holds their text (expectations quote themselves in reports).
 #[must_use]
-pub fn check(sources: &SourceMap, files: &[(FileId, &ast::File)], limits: &Limits) -> Checked {
+pub fn check(sources: &SourceMap, mut files: Vec<(FileId, ast::File)>, limits: &Limits) -> Checked {
+    // Top-level rules are most of a large model. They are taken out of the trees
+    // and converted one by one, each dropped once converted, so the tree and the
+    // model never both hold every rule.
+    let mut top_rules: Vec<ast::RuleDecl> = Vec::new();
+    for (_, file) in &mut files {
+        let items = std::mem::take(&mut file.items);
+        file.items.reserve(items.len());
+        for item in items {
+            match item {
+                ast::Item::Rule(r) => top_rules.push(r),
+                other => file.items.push(other),
+            }
+        }
+        file.items.shrink_to_fit();
+    }
+    let refs: Vec<(FileId, &ast::File)> = files.iter().map(|(id, f)| (*id, f)).collect();
     let mut checker = Checker::new(limits);
     checker.file_names = sources.files().map(|(_, f)| f.name.clone()).collect();
-    checker.declare(files);
+    checker.declare_top_rules(&top_rules);
+    checker.declare(&refs);
     if checker.errors.is_empty() {
-        checker.build(sources);
+        checker.build(sources, top_rules);
     }
     // Structure is checked even when names failed to resolve: an algebraic loop
     // or a conflict is worth reporting alongside. Values need a whole model.
@@ -110,7 +127,11 @@ struct Checker<'a> {
     file_names: Vec<String>,
     node_sites: Vec<NodeSite<'a>>,
     param_sites: Vec<&'a ast::NodeDecl>,
-    /// Base rules, then each scenario's rules, in the order their ids were given.
+    /// How many top-level rules there are: they take the first rule ids.
+    top_rules: usize,
+    /// The last top-level rule, for the limit's diagnostic.
+    last_rule_span: Option<Span>,
+    /// The scenarios' own rules, whose ids follow the top-level rules'.
     rule_sites: Vec<(&'a ast::RuleDecl, Option<ScenarioId>)>,
     scenario_sites: Vec<&'a ast::Scenario>,
     expect_sites: Vec<&'a ast::ExpectBlock>,
@@ -142,6 +163,8 @@ impl<'a> Checker<'a> {
             file_names: Vec::new(),
             node_sites: Vec::new(),
             param_sites: Vec::new(),
+            top_rules: 0,
+            last_rule_span: None,
             rule_sites: Vec::new(),
             scenario_sites: Vec::new(),
             expect_sites: Vec::new(),
@@ -245,8 +268,11 @@ impl<'a> Checker<'a> {
         );
         self.check_limit(
             Limit::Rules,
-            self.rule_sites.len(),
-            self.rule_sites.last().map(|s| s.0.span),
+            self.top_rules + self.rule_sites.len(),
+            self.rule_sites
+                .last()
+                .map(|s| s.0.span)
+                .or(self.last_rule_span),
         );
     }
 
@@ -315,6 +341,24 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Declares the top-level rules' names, keeping no reference to them.
+    fn declare_top_rules(&mut self, rules: &[ast::RuleDecl]) {
+        for r in rules {
+            if !self.name_ok(&r.name, "a rule") {
+                continue;
+            }
+            if let Some(&(_, first)) = self.rules.get(&*r.name.name) {
+                self.duplicate(&r.name.name, r.name.span, first);
+                continue;
+            }
+            let id = RuleId::from_index(self.top_rules);
+            self.rules
+                .insert(r.name.name.to_string(), (id, r.name.span));
+            self.top_rules += 1;
+            self.last_rule_span = Some(r.span);
+        }
+    }
+
     fn declare_rule(&mut self, r: &'a ast::RuleDecl, scenario: Option<ScenarioId>) {
         if !self.name_ok(&r.name, "a rule") {
             return;
@@ -323,7 +367,7 @@ impl<'a> Checker<'a> {
             self.duplicate(&r.name.name, r.name.span, first);
             return;
         }
-        let id = RuleId::from_index(self.rule_sites.len());
+        let id = RuleId::from_index(self.top_rules + self.rule_sites.len());
         self.rules
             .insert(r.name.name.to_string(), (id, r.name.span));
         self.rule_sites.push((r, scenario));

@@ -277,7 +277,7 @@ pub struct Rule {
     /// Its likelihood; certain when absent.
     pub likelihood: Option<Likelihood>,
     /// Its delay; one step when absent.
-    pub delay: Option<Delay>,
+    pub delay: Option<Box<Delay>>,
     /// Its citations.
     pub sources: Vec<String>,
     /// The scenario that declares it, for a scenario's own rule.
@@ -592,11 +592,11 @@ pub enum ExprKind {
     /// `a or b`
     Or(Box<Expr>, Box<Expr>),
     /// `f(…)`
-    Func(Func, Vec<Expr>),
+    Func(Func, Box<[Expr]>),
     /// `if c then a else b`
     If(Box<[Expr; 3]>),
     /// `at least K of (…)`
-    AtLeast(Box<Expr>, Vec<Expr>),
+    AtLeast(Box<(Expr, Vec<Expr>)>),
     /// `c for N`
     Sustained(Box<Expr>, Box<Steps>),
 }
@@ -703,9 +703,9 @@ impl Expr {
             }
             ExprKind::Func(_, args) => args.iter().for_each(|a| a.visit(f)),
             ExprKind::If(parts) => parts.iter().for_each(|a| a.visit(f)),
-            ExprKind::AtLeast(k, items) => {
-                k.visit(f);
-                items.iter().for_each(|a| a.visit(f));
+            ExprKind::AtLeast(b) => {
+                b.0.visit(f);
+                b.1.iter().for_each(|a| a.visit(f));
             }
             ExprKind::Sustained(c, steps) => {
                 c.visit(f);

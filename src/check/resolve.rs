@@ -158,7 +158,7 @@ impl Checker<'_> {
             ast::ExprKind::AtLeast(al) => {
                 let k = self.constant(&al.k, scope, "the count of `at least`");
                 let items = al.items.iter().map(|i| self.cond(i, scope)).collect();
-                (mk(ExprKind::AtLeast(Box::new(k), items)), Some(Ty::Bool))
+                (mk(ExprKind::AtLeast(Box::new((k, items)))), Some(Ty::Bool))
             }
             ast::ExprKind::Sustained(s) => {
                 let c = self.cond(&s.condition, scope);
@@ -261,7 +261,7 @@ impl Checker<'_> {
         }
         (
             Expr {
-                kind: ExprKind::Func(func, args),
+                kind: ExprKind::Func(func, args.into_boxed_slice()),
                 span,
             },
             Some(Ty::Num),

@@ -12,7 +12,7 @@ fn check_text(text: &str) -> Checked {
         Ok(p) => p,
         Err(e) => panic!("{e:?}\n--- text\n{text}"),
     };
-    check(&sources, &[(id, &parsed.ast)], &limits)
+    check(&sources, vec![(id, parsed.ast)], &limits)
 }
 
 /// The codes of every error, in order.
@@ -176,4 +176,16 @@ fn reserved_words_follow_the_grammar() {
         .expect("the grammar's `reserved` rule");
     let words: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
     assert_eq!(words, items::RESERVED_WORDS);
+}
+#[test]
+fn sizes() {
+    eprintln!(
+        "Rule {} Expr {} Delay {} Steps {} Effect {} Likelihood {}",
+        std::mem::size_of::<super::model::Rule>(),
+        std::mem::size_of::<super::model::Expr>(),
+        std::mem::size_of::<super::model::Delay>(),
+        std::mem::size_of::<super::model::Steps>(),
+        std::mem::size_of::<super::model::Effect>(),
+        std::mem::size_of::<super::model::Likelihood>()
+    );
 }

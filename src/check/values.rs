@@ -291,9 +291,9 @@ pub fn eval_const(e: &Expr, params: &[f64], dt: f64) -> f64 {
                 ev(&parts[2])
             }
         }
-        ExprKind::AtLeast(k, items) => {
-            let n = items.iter().filter(|i| ev(i) != 0.0).count();
-            truth(n as f64 >= ev(k))
+        ExprKind::AtLeast(b) => {
+            let n = b.1.iter().filter(|i| ev(i) != 0.0).count();
+            truth(n as f64 >= ev(&b.0))
         }
     }
 }
@@ -1017,7 +1017,7 @@ fn check_expressions(r: &mut Resolver<'_>, rules: &[RuleValues<'_>]) {
     for e in exprs {
         e.visit(&mut |x| match &x.kind {
             ExprKind::Sustained(_, s) => found.push((s, None)),
-            ExprKind::AtLeast(k, items) => found.push((&model.horizon, Some((k, items.len())))),
+            ExprKind::AtLeast(b) => found.push((&model.horizon, Some((&b.0, b.1.len())))),
             _ => {}
         });
     }

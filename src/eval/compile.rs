@@ -294,7 +294,8 @@ impl Compiler<'_> {
                 }
                 ops.push(Op::Select);
             }
-            ExprKind::AtLeast(k, items) => {
+            ExprKind::AtLeast(b) => {
+                let (k, items) = &**b;
                 for i in items {
                     self.emit(i, ops);
                 }

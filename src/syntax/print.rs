@@ -223,6 +223,7 @@ impl Printer {
         let mut attrs: Vec<&NodeAttr> = n.attrs.iter().collect();
         attrs.sort_by_key(|a| a.rank());
         let mut rest: Vec<&NodeAttr> = Vec::new();
+        let mut moved = false;
         for a in attrs {
             let span = a.span();
             match a {
@@ -239,10 +240,16 @@ impl Printer {
                     head.push(']');
                     spans.push((span.start, span.end));
                 }
-                NodeAttr::Description(s) if fits(&head, s, self.depth) => {
+                // Once a description moves to a line of its own, later ones
+                // follow it there, so their order is kept.
+                NodeAttr::Description(s) if !moved && fits(&head, s, self.depth) => {
                     head.push(' ');
                     head.push_str(&quote(&s.value));
                     spans.push((s.span.start, s.span.end));
+                }
+                NodeAttr::Description(_) => {
+                    moved = true;
+                    rest.push(a);
                 }
                 _ => rest.push(a),
             }

@@ -775,7 +775,7 @@ proptest! {
         {
             let mut sources = crate::span::SourceMap::new();
             let id = sources.add("m", text.clone());
-            let _ = crate::check::check(&sources, &[(id, &parsed.ast)], &Limits::default());
+            let _ = crate::check::check(&sources, vec![(id, parsed.ast.clone())], &Limits::default());
             let _ = print::format(&parsed, &text);
         }
     }
