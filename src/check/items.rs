@@ -43,10 +43,18 @@ impl<'a> Checker<'a> {
             m.actors = actors.into_iter().map(|(_, a)| a).collect();
             m.nodes = nodes;
         }
-        let mut rules: Vec<Rule> = Vec::with_capacity(top_rules.len() + self.rule_sites.len());
-        for decl in top_rules {
+        // Converted from the last, so the trees' vector can shrink as it empties:
+        // the trees and the model never both hold every rule. The result is
+        // reversed back into declaration (and id) order.
+        let mut top_rules = top_rules;
+        let mut rules: Vec<Rule> = Vec::new();
+        while let Some(decl) = top_rules.pop() {
             rules.push(self.rule(&decl, None));
+            if top_rules.capacity() > 1024 && top_rules.len() * 2 < top_rules.capacity() {
+                top_rules.shrink_to_fit();
+            }
         }
+        rules.reverse();
         for i in 0..self.rule_sites.len() {
             let (decl, scenario) = self.rule_sites[i];
             rules.push(self.rule(decl, scenario));

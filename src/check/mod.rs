@@ -55,10 +55,18 @@ pub fn check(sources: &SourceMap, mut files: Vec<(FileId, ast::File)>, limits: &
     // Top-level rules are most of a large model. They are taken out of the trees
     // and converted one by one, each dropped once converted, so the tree and the
     // model never both hold every rule.
-    let mut top_rules: Vec<ast::RuleDecl> = Vec::new();
+    let count = files
+        .iter()
+        .map(|(_, f)| {
+            f.items
+                .iter()
+                .filter(|i| matches!(i, ast::Item::Rule(_)))
+                .count()
+        })
+        .sum();
+    let mut top_rules: Vec<ast::RuleDecl> = Vec::with_capacity(count);
     for (_, file) in &mut files {
         let items = std::mem::take(&mut file.items);
-        file.items.reserve(items.len());
         for item in items {
             match item {
                 ast::Item::Rule(r) => top_rules.push(r),
