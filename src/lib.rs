@@ -13,6 +13,7 @@ pub mod diff;
 pub mod eval;
 pub mod expect;
 pub mod generate;
+pub mod graph;
 pub mod limits;
 pub mod load;
 pub mod render;
