@@ -1203,8 +1203,27 @@ impl<'p, 'm> Sim<'p, 'm> {
     /// happened, and nothing is pending.
     fn check_steady(&mut self, t: u32, eps: f64) {
         let p = self.p;
-        if self.happened_now > 0 || self.pending > 0 {
+        if self.happened_now > 0 {
             return;
+        }
+        // Pending means something would still change: an event yet to happen,
+        // or a factor moved by more than EPS. A flow whose amounts have shrunk
+        // below EPS does not keep a run going.
+        if self.pending > 0 {
+            let significant = self.wheel[(t as usize + 1).min(self.wheel.len())..]
+                .iter()
+                .flatten()
+                .any(|e| {
+                    let i = e.node as usize;
+                    match e.op {
+                        PendingOp::Happen => self.first[i] == NEVER,
+                        PendingOp::Add(v) => v.abs() > eps,
+                        PendingOp::Set(v) => (v - self.values[i]).abs() > eps,
+                    }
+                });
+            if significant {
+                return;
+            }
         }
         if let Part::Dynamic(traj) = self.part
             && traj.last_change > t

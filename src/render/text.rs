@@ -33,14 +33,17 @@ pub fn results(r: &Results) -> String {
     };
     let _ = writeln!(out, "horizon {} steps; {how}", r.horizon);
     if let Some(s) = &r.steady {
-        let median = s
-            .median_step
-            .map_or("never".to_string(), |m| format!("step {m} (median)"));
-        let _ = writeln!(
-            out,
-            "steady from {median}; {} runs never became steady",
-            group(s.never)
-        );
+        let line = match s.median_step {
+            None => "stop when steady: no run became steady".to_string(),
+            Some(m) if s.never == 0 => {
+                format!("stop when steady: every run became steady, at step {m} (median)")
+            }
+            Some(m) => format!(
+                "stop when steady: runs became steady at step {m} (median); {} never did",
+                group(s.never)
+            ),
+        };
+        let _ = writeln!(out, "{line}");
     }
     out.push('\n');
     if !r.events.is_empty() {
@@ -86,23 +89,19 @@ pub fn results(r: &Results) -> String {
         out.push('\n');
     }
     if !r.factors.is_empty() {
+        let h = r.horizon as usize;
+        let head = format!("factor (step {h})");
         let width = r
             .factors
             .iter()
             .map(|f| f.name.chars().count())
             .max()
             .unwrap_or(6)
-            .max(6);
-        let h = r.horizon as usize;
+            .max(head.chars().count());
         let _ = writeln!(
             out,
             "{:<width$}  {:>9} {:>9} {:>9} {:>9}  {:>10}",
-            format!("factor (step {h})"),
-            "p5",
-            "median",
-            "p95",
-            "mean",
-            "vs start"
+            head, "p5", "median", "p95", "mean", "vs start"
         );
         for f in &r.factors {
             let start = f.mean.first().copied().unwrap_or(f64::NAN);
