@@ -31,6 +31,9 @@ pub struct Scale {
     pub words: Vec<Word>,
 }
 
+/// How close to an interval's edge counts as on it.
+const EDGE: f64 = 1e-9;
+
 /// The IPCC AR5 words: (word, lower end, upper end, point value). The point is
 /// the interval's midpoint, written out so that it is exact.
 const IPCC: [(&str, f64, f64, f64); 10] = [
@@ -86,7 +89,10 @@ impl Scale {
     pub fn phrase(&self, p: f64) -> Option<&Word> {
         self.words
             .iter()
-            .filter(|w| w.lo <= p && p <= w.hi)
+            // A value a rounding error away from an edge belongs to the word:
+            // 0.05 computed as 0.049999999999999996 or 0.05000000000000001 is
+            // "extremely unlikely" either way.
+            .filter(|w| w.lo - EDGE <= p && p <= w.hi + EDGE)
             .min_by(|a, b| (a.hi - a.lo).total_cmp(&(b.hi - b.lo)))
     }
 
@@ -147,5 +153,9 @@ mod tests {
         assert_eq!(s.describe(0.004), "exceptionally unlikely (0.4%)");
         assert_eq!(s.describe(0.0), "exceptionally unlikely (0%)");
         assert_eq!(s.describe(0.6), "about as likely as not (60%)");
+        assert_eq!(
+            s.phrase(0.049_999_999_999_999_996),
+            s.phrase(0.050_000_000_000_000_01)
+        );
     }
 }

@@ -104,7 +104,7 @@ struct WorkerPart {
 /// # Errors
 /// The fault of the earliest run that had one.
 pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results, EvalError> {
-    let layout = Layout::of(p);
+    let mut layout = Layout::of(p);
     let blocks = runs.div_ceil(BLOCK);
     let (first_block, last_block) = options.blocks.unwrap_or((0, blocks));
     let threads = match options.threads {
@@ -125,6 +125,8 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
         None
     };
     let which = traj.as_ref().map_or(sim::Part::Full, sim::Part::Dynamic);
+    pilot(p, &mut layout, which, &rng, runs.min(BLOCK))?;
+    let layout = layout;
     let work = || {
         let mut sim = Sim::with_part(p, !targets.is_empty(), which);
         let mut recorder = Recorder::new(p, &layout, traj.as_ref());
@@ -227,6 +229,42 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
         results.explanations = t.finish(p);
     }
     Ok(results)
+}
+
+/// Sets each factor cell's histogram bounds to the range the first `n` runs
+/// spanned. The same runs set them wherever and however the evaluation is
+/// split, so results stay identical; later values outside the bounds fall into
+/// the two edge bins, which reach to the smallest and largest values seen.
+fn pilot(
+    p: &Program<'_>,
+    layout: &mut Layout,
+    which: sim::Part<'_>,
+    rng: &Rng,
+    n: u64,
+) -> Result<(), EvalError> {
+    let steps = layout.steps;
+    let mut lo = vec![f64::INFINITY; layout.bounds.len()];
+    let mut hi = vec![f64::NEG_INFINITY; layout.bounds.len()];
+    let mut sim = Sim::with_part(p, false, which);
+    for run in 0..n {
+        let mut chooser = Keyed::new(rng, run);
+        let factors = &layout.factors;
+        sim.run(&mut chooser, &mut |t, sim| {
+            for (k, &f) in factors.iter().enumerate() {
+                let v = sim.values[f as usize];
+                let cell = k * steps + t as usize;
+                lo[cell] = lo[cell].min(v);
+                hi[cell] = hi[cell].max(v);
+            }
+        })
+        .map_err(|f| fault_error(p, run, f))?;
+    }
+    for (cell, bound) in layout.bounds.iter_mut().enumerate() {
+        if lo[cell].is_finite() && hi[cell].is_finite() {
+            *bound = (lo[cell], hi[cell]);
+        }
+    }
+    Ok(())
 }
 
 /// The error for a fault in run `run`.

@@ -196,7 +196,7 @@ pub fn finish(
                     row,
                     counts.runs,
                     level,
-                    range,
+                    layout.bounds[cell],
                     (counts.min[cell], counts.max[cell]),
                     (counts.at_min[cell], counts.at_max[cell]),
                 )

@@ -80,7 +80,7 @@ pub struct Sums {
 }
 
 /// The layout shared by counts and sums.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     /// The events, as node indices.
     pub events: Vec<u32>,
@@ -94,6 +94,10 @@ pub struct Layout {
     pub probes: usize,
     /// Rules of the program.
     pub rules: usize,
+    /// Per factor and step, the interval the histogram's inner bins split: the
+    /// range the first runs spanned (see `montecarlo::pilot`), else the
+    /// factor's declared range.
+    pub bounds: Vec<(f64, f64)>,
 }
 
 impl Layout {
@@ -111,6 +115,10 @@ impl Layout {
         }
         let steps = p.horizon as usize + 1;
         let bins = bins_for(factors.len(), steps);
+        let bounds = factors
+            .iter()
+            .flat_map(|&f| std::iter::repeat_n(p.nodes[f as usize].range, steps))
+            .collect();
         Layout {
             events,
             factors,
@@ -118,6 +126,25 @@ impl Layout {
             bins,
             probes: p.probes.len(),
             rules: p.rules.len(),
+            bounds,
+        }
+    }
+
+    /// The histogram bin of value `v` in a cell: bin 0 holds values below the
+    /// cell's bounds, the last bin values above them, the others split the
+    /// bounds evenly.
+    #[must_use]
+    pub fn bin(&self, cell: usize, v: f64) -> usize {
+        let (lo, hi) = self.bounds[cell];
+        let inner = self.bins - 2;
+        if v < lo {
+            0
+        } else if v > hi {
+            self.bins - 1
+        } else if hi > lo {
+            1 + (((v - lo) / (hi - lo) * inner as f64) as usize).min(inner - 1)
+        } else {
+            1
         }
     }
 
@@ -226,7 +253,6 @@ fn add(a: &mut [u64], b: &[u64]) {
 /// Records runs into counts and a block's sums.
 pub struct Recorder<'l> {
     layout: &'l Layout,
-    ranges: Vec<(f64, f64)>,
     probe_seen: Vec<bool>,
     /// The static part's run, when runs compute only the dynamic part: static
     /// nodes are then counted once per block instead of once per run.
@@ -241,11 +267,6 @@ impl<'l> Recorder<'l> {
     /// from the static part's run.
     #[must_use]
     pub fn new(p: &Program<'_>, layout: &'l Layout, traj: Option<&'l Trajectory>) -> Recorder<'l> {
-        let ranges = layout
-            .factors
-            .iter()
-            .map(|&f| p.nodes[f as usize].range)
-            .collect();
         let is_dynamic = |n: u32| traj.is_none() || !p.split.node[n as usize];
         let dynamic_factors = (0..layout.factors.len())
             .filter(|&k| is_dynamic(layout.factors[k]))
@@ -255,7 +276,6 @@ impl<'l> Recorder<'l> {
             .collect();
         Recorder {
             layout,
-            ranges,
             probe_seen: vec![false; layout.probes],
             traj,
             dynamic_factors,
@@ -270,19 +290,13 @@ impl<'l> Recorder<'l> {
         let steps = l.steps;
         for (k, &f) in l.factors.iter().enumerate() {
             let Some(j) = traj.position(f) else { continue };
-            let (lo, hi) = self.ranges[k];
             for t in 0..steps {
                 let v = traj.values[t][j];
                 let cell = k * steps + t;
                 sums.sums[cell] += v * runs as f64;
                 sums.sumsq[cell] += v * v * runs as f64;
                 note_extremes(counts, cell, v, runs);
-                let bin = if hi > lo {
-                    ((v - lo) / (hi - lo) * l.bins as f64) as usize
-                } else {
-                    0
-                };
-                let c = &mut counts.hist[cell * l.bins + bin.min(l.bins - 1)];
+                let c = &mut counts.hist[cell * l.bins + l.bin(cell, v)];
                 *c = c.saturating_add(u32::try_from(runs).unwrap_or(u32::MAX));
             }
             let b = traj.bounded_first[f as usize];
@@ -327,13 +341,7 @@ impl<'l> Recorder<'l> {
             sums.sums[cell] += v;
             sums.sumsq[cell] += v * v;
             note_extremes(counts, cell, v, 1);
-            let (lo, hi) = self.ranges[k];
-            let bin = if hi > lo {
-                ((v - lo) / (hi - lo) * l.bins as f64) as usize
-            } else {
-                0
-            };
-            counts.hist[cell * l.bins + bin.min(l.bins - 1)] += 1;
+            counts.hist[cell * l.bins + l.bin(cell, v)] += 1;
         }
         for q in 0..l.probes {
             if sim.probe(q, t as u32) {
@@ -404,14 +412,20 @@ pub fn quantile(
         return max;
     }
     let target = q * total as f64;
-    let width = (hi - lo) / row.len() as f64;
+    let last = row.len() - 1;
+    let width = (hi - lo) / (row.len() - 2) as f64;
     let mut before = 0.0;
     for (i, &c) in row.iter().enumerate() {
         let c = f64::from(c);
         if c > 0.0 && before + c >= target {
+            // The bin's span: below the bounds, above them, or one slice.
+            let (a, b) = match i {
+                0 => (min, lo),
+                _ if i == last => (hi, max),
+                _ => (lo + (i - 1) as f64 * width, lo + i as f64 * width),
+            };
             let within = ((target - before) / c).clamp(0.0, 1.0);
-            let v = lo + (i as f64 + within) * width;
-            return v.clamp(min, max);
+            return (a + within * (b - a)).clamp(min, max);
         }
         before += c;
     }
@@ -424,21 +438,23 @@ mod tests {
 
     #[test]
     fn quantiles_interpolate_and_clamp() {
-        // 100 values spread evenly over [0, 1] in 10 bins.
-        let row = [10u32; 10];
+        // 100 values spread evenly over [0, 1] in 10 inner bins.
+        let mut row = [10u32; 12];
+        row[0] = 0;
+        row[11] = 0;
         let q = quantile(&row, 100, 0.5, (0.0, 1.0), (0.0, 1.0), (1, 1));
         assert!((q - 0.5).abs() < 1e-12);
         // One value repeated: exact.
-        let mut row = [0u32; 10];
+        let mut row = [0u32; 12];
         row[3] = 7;
         assert_eq!(
             quantile(&row, 7, 0.95, (0.0, 1.0), (0.33, 0.33), (7, 7)),
             0.33
         );
         // Half the runs at 0, half at 1: the median falls in a point mass.
-        let mut row = [0u32; 10];
-        row[0] = 5;
-        row[9] = 5;
+        let mut row = [0u32; 12];
+        row[1] = 5;
+        row[10] = 5;
         assert_eq!(
             quantile(&row, 10, 0.05, (0.0, 1.0), (0.0, 1.0), (5, 5)),
             0.0
