@@ -27,7 +27,7 @@ use crate::check::values::{self, Override};
 use crate::eval::paired::{self, Measure, Pair};
 use crate::eval::{self, EvalError, Options};
 use crate::limits::Limits;
-use crate::render::num;
+use crate::render::{num, points, signed};
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{CmpOp, Direction};
 
@@ -153,9 +153,7 @@ pub fn run(
             }
             _ => {
                 let plan = plans.entry(e.scenario).or_default();
-                if let Some(probe) = probe_of(model, e) {
-                    plan.probes.push(probe);
-                }
+                plan.probes.extend(probes_of(e));
                 plan.items.push((i, e));
             }
         }
@@ -202,7 +200,7 @@ pub fn run(
                     (
                         judge(p, ci, *op, thr, n),
                         prob_text(p, ci, exact),
-                        format!("{} {}", op.symbol(), percent(thr)),
+                        format!("{} {}", op.symbol(), pct(thr)),
                     )
                 }
                 ExpectKind::Is {
@@ -251,7 +249,7 @@ pub fn run(
                     };
                     let runs = (p * n as f64).round() as u64;
                     let measured = if exact {
-                        format!("P = {}", percent(p))
+                        format!("P = {}", pct(p))
                     } else {
                         format!("happened in {runs} of {n} runs")
                     };
@@ -282,9 +280,9 @@ pub fn run(
                     };
                     let thr = resolved.constant(thr);
                     let measured = if ci.0 == ci.1 {
-                        format!("mean = {}", num(m, 4))
+                        format!("mean = {}", num(m, 6))
                     } else {
-                        format!("mean = {} [{}, {}]", num(m, 4), num(ci.0, 4), num(ci.1, 4))
+                        format!("mean = {} [{}, {}]", num(m, 6), num(ci.0, 6), num(ci.1, 6))
                     };
                     (
                         judge(m, ci, *op, thr, n),
@@ -321,7 +319,30 @@ pub fn run(
                         });
                     let below = matches!(op, CmpOp::Lt | CmpOp::Le);
                     let judgement = match op {
-                        CmpOp::Eq | CmpOp::Ne => judge(estimate, (estimate, estimate), *op, thr, n),
+                        CmpOp::Eq | CmpOp::Ne => {
+                            // pQ == c exactly when P(x < c) < Q ≤ P(x ≤ c): a
+                            // second probe, `x <= c`, follows the first.
+                            let p_le = results.probes[probe].0[t];
+                            probe += 1;
+                            let ci_le = interval(p_le);
+                            let equal = match (
+                                judge(p, ci, CmpOp::Lt, q, n),
+                                judge(p_le, ci_le, CmpOp::Ge, q, n),
+                            ) {
+                                (Judgement::Pass, Judgement::Pass) => Judgement::Pass,
+                                (Judgement::Fail, _) | (_, Judgement::Fail) => Judgement::Fail,
+                                (Judgement::Inconclusive(a), Judgement::Inconclusive(b)) => {
+                                    Judgement::Inconclusive(a.max(b))
+                                }
+                                (Judgement::Inconclusive(a), _)
+                                | (_, Judgement::Inconclusive(a)) => Judgement::Inconclusive(a),
+                            };
+                            match (op, equal) {
+                                (CmpOp::Ne, Judgement::Pass) => Judgement::Fail,
+                                (CmpOp::Ne, Judgement::Fail) => Judgement::Pass,
+                                (_, j) => j,
+                            }
+                        }
                         _ => {
                             // P ≥ q passes a `<`/`<=`; P < q passes a `>`/`>=`.
                             let want = if below { CmpOp::Ge } else { CmpOp::Lt };
@@ -410,7 +431,11 @@ pub fn run(
         let pa = eval::prepare(model, sources, a, overrides, &refs, limits)?;
         let pb = eval::prepare(model, sources, b, overrides, &refs, limits)?;
         let runs = options.eval.runs;
-        let diffs = paired::compare(&pa.program, &pb.program, &measures, runs, &options.eval)?;
+        let diffs = if options.eval.exact {
+            exact_differences(&pa, &pb, &measures, model, &options.eval, limits)?
+        } else {
+            paired::compare(&pa.program, &pb.program, &measures, runs, &options.eval)?
+        };
         let each = start.elapsed() / u32::try_from(items.len().max(1)).unwrap_or(1);
         for ((i, e), d) in items.iter().zip(diffs) {
             let Some(Verdict::Than(direction, other)) = verdict_of(e) else {
@@ -424,27 +449,16 @@ pub fn run(
             };
             let judgement = judge(d.mean, ci, op, 0.0, d.runs);
             let is_prob = matches!(e.kind, ExpectKind::Prob { .. });
-            let show = |v: f64| if is_prob { percent(v) } else { num(v, 4) };
-            let diff = if is_prob {
-                signed_points(d.mean)
-            } else {
-                format!("{:+}", num(d.mean, 3))
-            };
+            let show = |v: f64| if is_prob { pct(v) } else { num(v, 4) };
+            let change = |v: f64| if is_prob { points(v) } else { signed(v, 3) };
             let measured = format!(
-                "{} vs {} in `{}`: difference {diff} [{}, {}]",
+                "{} vs {} in `{}`: difference {} [{}, {}]",
                 show(d.mean_a),
                 show(d.mean_b),
                 model.scenario(*other).name,
-                if is_prob {
-                    signed_points(ci.0)
-                } else {
-                    num(ci.0, 3)
-                },
-                if is_prob {
-                    signed_points(ci.1)
-                } else {
-                    num(ci.1, 3)
-                },
+                change(d.mean),
+                change(ci.0),
+                change(ci.1),
             );
             let against = format!(
                 "{} than in `{}`",
@@ -471,16 +485,56 @@ pub fn run(
     Ok(outcomes)
 }
 
-fn signed_points(v: f64) -> String {
-    let pts = v * 100.0;
-    format!("{}{} pts", if pts > 0.0 { "+" } else { "" }, num(pts, 3))
+/// Both scenarios evaluated exactly: their difference has no sampling error.
+fn exact_differences(
+    a: &eval::Prepared<'_>,
+    b: &eval::Prepared<'_>,
+    measures: &[Pair],
+    model: &Model,
+    options: &Options,
+    limits: &Limits,
+) -> Result<Vec<paired::Difference>, EvalError> {
+    let (ra, rb) = (
+        eval::evaluate(a, options, limits)?,
+        eval::evaluate(b, options, limits)?,
+    );
+    let value = |r: &eval::Results, m: Measure, t: usize| match m {
+        Measure::ProbeAt(k) => r.probes[k].0[t],
+        Measure::ProbeBy(k) => r.probes[k].1[t],
+        Measure::Event(n) => r
+            .event(&model.nodes[n as usize].name)
+            .map_or(f64::NAN, |e| e.by_step[t]),
+        Measure::Factor(n) => r
+            .factor(&model.nodes[n as usize].name)
+            .map_or(f64::NAN, |f| f.mean[t]),
+    };
+    Ok(measures
+        .iter()
+        .map(|pair| {
+            let t = pair.step as usize;
+            let (x, y) = (value(&ra, pair.a, t), value(&rb, pair.b, t));
+            paired::Difference {
+                mean_a: x,
+                mean_b: y,
+                mean: x - y,
+                sd: 0.0,
+                runs: 0,
+            }
+        })
+        .collect())
+}
+
+/// A probability with three significant digits: a test's verdict may turn on
+/// the third.
+fn pct(p: f64) -> String {
+    format!("{}%", num(p * 100.0, 3))
 }
 
 fn prob_text(p: f64, (lo, hi): (f64, f64), exact: bool) -> String {
     if exact || lo == hi {
-        format!("P = {} (exact)", percent(p))
+        format!("P = {} (exact)", pct(p))
     } else {
-        format!("P = {} [{}, {}]", percent(p), percent(lo), percent(hi))
+        format!("P = {} [{}, {}]", pct(p), pct(lo), pct(hi))
     }
 }
 
@@ -492,32 +546,31 @@ fn verdict_of(e: &Expectation) -> Option<&Verdict> {
 }
 
 /// The condition an absolute expectation counts, if it needs one.
-fn probe_of(model: &Model, e: &Expectation) -> Option<Expr> {
+fn probes_of(e: &Expectation) -> Vec<Expr> {
     let node = |n: NodeId| Expr {
         kind: ExprKind::Node(n),
         span: e.span,
     };
     match &e.kind {
-        ExpectKind::Prob { condition, .. } => Some(condition.clone()),
-        ExpectKind::Is { node: n, .. } | ExpectKind::Never { node: n, .. } => Some(node(*n)),
+        ExpectKind::Prob { condition, .. } => vec![condition.clone()],
+        ExpectKind::Is { node: n, .. } | ExpectKind::Never { node: n, .. } => vec![node(*n)],
         ExpectKind::Stat {
             stat: Stat::Percentile(_),
             node: n,
             verdict: Verdict::Compare(op, thr),
             ..
         } => {
-            let _ = model;
-            let probe_op = if matches!(op, CmpOp::Le | CmpOp::Gt) {
-                CmpOp::Le
-            } else {
-                CmpOp::Lt
-            };
-            Some(Expr {
-                kind: ExprKind::Cmp(probe_op, Box::new(node(*n)), Box::new(thr.clone())),
+            let cmp = |op| Expr {
+                kind: ExprKind::Cmp(op, Box::new(node(*n)), Box::new(thr.clone())),
                 span: e.span,
-            })
+            };
+            match op {
+                CmpOp::Le | CmpOp::Gt => vec![cmp(CmpOp::Le)],
+                CmpOp::Lt | CmpOp::Ge => vec![cmp(CmpOp::Lt)],
+                CmpOp::Eq | CmpOp::Ne => vec![cmp(CmpOp::Lt), cmp(CmpOp::Le)],
+            }
         }
-        ExpectKind::Stat { .. } => None,
+        ExpectKind::Stat { .. } => Vec::new(),
     }
 }
 

@@ -7,7 +7,7 @@ use whatif::check::model::NodeKind;
 use whatif::check::scale::percent;
 use whatif::diff::{Diff, diff};
 use whatif::limits::Limits;
-use whatif::render::num;
+use whatif::render::{num, points, signed};
 
 use super::eval::{EvalOptions, load_model, scenarios};
 use super::report::Reporter;
@@ -47,19 +47,19 @@ pub fn run(args: &DiffArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
     let ids = match scenarios(&model, &[args.a.clone(), args.b.clone()], false) {
         Ok(ids) => ids,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Outcome::Failure;
         }
     };
     let options = match args.eval.options() {
         Ok(o) => o,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Outcome::Failure;
         }
     };
     if !args.eval.set.is_empty() || args.eval.exact {
-        eprintln!(
+        errorln!(
             "error: `diff` compares scenarios on paired Monte Carlo runs; `--set` and `--exact` do not apply"
         );
         return Outcome::Failure;
@@ -79,14 +79,6 @@ pub fn run(args: &DiffArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         ),
     };
     print_stdout(&text)
-}
-
-fn points(v: f64) -> String {
-    format!(
-        "{}{} pts",
-        if v > 0.0 { "+" } else { "" },
-        num(v * 100.0, 3)
-    )
 }
 
 fn text(d: &Diff) -> String {
@@ -133,10 +125,10 @@ fn text(d: &Diff) -> String {
             NodeKind::Factor => (
                 format!("{} → {} (mean)", num(c.b, 3), num(c.a, 3)),
                 format!(
-                    "{:+} [{}, {}]",
-                    num(c.delta.0, 3),
-                    num(c.delta.1, 3),
-                    num(c.delta.2, 3)
+                    "{} [{}, {}]",
+                    signed(c.delta.0, 3),
+                    signed(c.delta.1, 3),
+                    signed(c.delta.2, 3)
                 ),
             ),
         };

@@ -29,9 +29,35 @@ pub fn num(v: f64, digits: usize) -> String {
     if s == "-0" { "0".to_string() } else { s }
 }
 
+/// [`num`] with a leading `+` on positive values, for changes.
+#[must_use]
+pub fn signed(v: f64, digits: usize) -> String {
+    let s = num(v, digits);
+    if v > 0.0 && s != "0" {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// A change in probability, in percentage points with a sign.
+#[must_use]
+pub fn points(v: f64) -> String {
+    format!("{} pts", signed(v * 100.0, 3))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::num;
+    use super::{num, points, signed};
+
+    #[test]
+    fn changes_carry_their_sign() {
+        assert_eq!(signed(0.052, 3), "+0.052");
+        assert_eq!(signed(-0.0105, 3), "-0.0105");
+        assert_eq!(signed(0.0, 3), "0");
+        assert_eq!(points(0.725), "+72.5 pts");
+        assert_eq!(points(-0.01), "-1 pts");
+    }
 
     #[test]
     fn numbers_for_people() {
