@@ -105,7 +105,7 @@ pub fn load_model(
     reporter: &Reporter,
 ) -> Result<(Model, SourceMap), Outcome> {
     let input = input::read(file).map_err(|message| {
-        eprintln!("error: {message}");
+        errorln!("error: {message}");
         Outcome::Failure
     })?;
     let analysis = input::analyze(input, limits);
@@ -173,7 +173,7 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
     let options = match args.eval.options() {
         Ok(o) => o,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Outcome::Failure;
         }
     };
@@ -183,7 +183,7 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
     let ids = match scenarios(&model, &args.scenario, args.all) {
         Ok(ids) => ids,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Outcome::Failure;
         }
     };

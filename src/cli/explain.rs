@@ -47,7 +47,7 @@ pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter) -> Outcome 
             .filter(|n| n.kind == NodeKind::Event)
             .map(|n| n.name.as_str())
             .collect();
-        eprintln!(
+        errorln!(
             "error: no event `{}` (the events are {})",
             args.node,
             names.join(", ")
@@ -55,7 +55,7 @@ pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter) -> Outcome 
         return Outcome::Failure;
     };
     if model.node(node).kind != NodeKind::Event {
-        eprintln!(
+        errorln!(
             "error: `{}` is a factor; explanations are about events (factors appear in their chains)",
             args.node
         );
@@ -65,19 +65,19 @@ pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter) -> Outcome 
     let scenario = match scenarios(&model, &names, false) {
         Ok(ids) => ids[0],
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Outcome::Failure;
         }
     };
     let mut options = match args.eval.options() {
         Ok(o) => o,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Outcome::Failure;
         }
     };
     if options.exact {
-        eprintln!("error: explanations come from Monte Carlo runs; drop `--exact`");
+        errorln!("error: explanations come from Monte Carlo runs; drop `--exact`");
         return Outcome::Failure;
     }
     options.explain = vec![node];

@@ -1,6 +1,13 @@
 //! The command line: one file per verb; the only code that prints or touches
 //! files. Flags are parsed by clap here and turned into library settings.
 
+/// Like `eprintln!`, but a closed or broken stderr is not a reason to panic.
+macro_rules! errorln {
+    ($($arg:tt)*) => {
+        $crate::cli::print_stderr(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod check;
 mod diff;
 mod eval;

@@ -135,14 +135,14 @@ impl Reporter {
         if self.handler.render_report(&mut out, e).is_err() {
             out = format!("error: {e}\n");
         }
-        eprint!("{out}");
+        super::print_stderr(&out);
     }
 
     /// Prints an evaluation error, against its source when it has one.
     pub fn print_eval_error(&self, e: &whatif::eval::EvalError, sources: &SourceMap) {
         match e {
             whatif::eval::EvalError::Values(errors) => {
-                eprintln!("error: {e}");
+                errorln!("error: {e}");
                 let list: Vec<Diagnostic> = errors.iter().cloned().map(Diagnostic::from).collect();
                 self.print_all(&list, sources);
             }
@@ -157,7 +157,7 @@ impl Reporter {
                     if self.handler.render_report(&mut out, &located).is_err() {
                         out = format!("error: {e}\n");
                     }
-                    eprint!("{out}");
+                    super::print_stderr(&out);
                 }
                 None => self.print_plain(e),
             },

@@ -92,21 +92,21 @@ pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
     let filter = match args.run.as_deref().map(regex::Regex::new).transpose() {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: --run is not a valid regular expression: {e}");
+            errorln!("error: --run is not a valid regular expression: {e}");
             return Exit::Failure;
         }
     };
     let list = match files(&args.paths) {
         Ok(l) => l,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Exit::Failure;
         }
     };
     let mut options = match args.eval.options() {
         Ok(o) => o,
         Err(message) => {
-            eprintln!("error: {message}");
+            errorln!("error: {message}");
             return Exit::Failure;
         }
     };
@@ -152,7 +152,7 @@ pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
             match check_snapshot(&model, &sources, file, &name, &options, limits, args.accept) {
                 Ok(d) => d,
                 Err(message) => {
-                    eprintln!("error: {message}");
+                    errorln!("error: {message}");
                     exit = exit.max(Exit::Failure);
                     None
                 }
