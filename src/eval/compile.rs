@@ -61,6 +61,8 @@ pub struct PNode {
     pub hazard: Option<PRate>,
     /// The definition of a derived node.
     pub derived: Option<Code>,
+    /// A derived event's definition's atoms, for explanations.
+    pub atoms: Vec<Atom>,
     /// The scenario's hold, if any.
     pub hold: Option<PHold>,
     /// The draw stream of the node (a hash of its name).
@@ -160,6 +162,10 @@ pub struct Atom {
     pub text: String,
     /// The node it is about, when it reads exactly one.
     pub node: Option<u32>,
+    /// Every node it reads.
+    pub reads: Vec<u32>,
+    /// Whether it is just a node (`x`, or `x for N`): true when the event has happened.
+    pub reference: bool,
     /// For a comparison of a node with a constant: which way the node must move
     /// to make it true (+1 up, -1 down).
     pub direction: i8,
@@ -321,6 +327,34 @@ impl Compiler<'_> {
             Rate::Expr(e) => PRate::Code(self.code(e)),
         }
     }
+
+    /// A condition's leaves, compiled for explanations.
+    fn atoms(&mut self, cond: &Expr, texts: &dyn Fn(Span) -> String) -> Vec<Atom> {
+        let mut leaves = Vec::new();
+        atoms(cond, &mut leaves);
+        leaves
+            .iter()
+            .map(|a| {
+                let reads = a.nodes(); // `(x < c) for N` is about `x` as much as `x < c` is.
+                let inner = match &a.kind {
+                    ExprKind::Sustained(c, _) => c.as_ref(),
+                    _ => a,
+                };
+                let direction = match &inner.kind {
+                    ExprKind::Cmp(op, x, y) => cmp_direction(*op, x, y),
+                    _ => 0,
+                };
+                Atom {
+                    code: self.code(a),
+                    text: texts(a.span),
+                    node: (reads.len() == 1).then(|| reads[0].0),
+                    reads: reads.iter().map(|n| n.0).collect(),
+                    reference: matches!(inner.kind, ExprKind::Node(_)),
+                    direction,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The leaves of a condition: what an explanation reports as true or false.
@@ -360,6 +394,10 @@ impl<'m> Program<'m> {
                 prior: v.prior,
                 hazard: v.hazard.as_ref().map(|h| c.rate(h)),
                 derived: n.derived.as_ref().map(|d| c.code(d)),
+                atoms: match &n.derived {
+                    Some(d) if n.kind == NodeKind::Event => c.atoms(d, texts),
+                    _ => Vec::new(),
+                },
                 hold: None,
                 stream: rng::stream(&n.name),
             });
@@ -411,28 +449,7 @@ impl<'m> Program<'m> {
                     (Vec::new(), branches, true)
                 }
             };
-            let mut leaves = Vec::new();
-            atoms(&r.condition, &mut leaves);
-            let atoms = leaves
-                .iter()
-                .map(|a| {
-                    let reads = a.nodes(); // `(x < c) for N` is about `x` as much as `x < c` is.
-                    let inner = match &a.kind {
-                        ExprKind::Sustained(c, _) => c.as_ref(),
-                        _ => a,
-                    };
-                    let direction = match &inner.kind {
-                        ExprKind::Cmp(op, x, y) => cmp_direction(*op, x, y),
-                        _ => 0,
-                    };
-                    Atom {
-                        code: c.code(a),
-                        text: texts(a.span),
-                        node: (reads.len() == 1).then(|| reads[0].0),
-                        direction,
-                    }
-                })
-                .collect();
+            let atoms = c.atoms(&r.condition, texts);
             rules.push(PRule {
                 id: RuleId::from_index(i),
                 when: r.kind == RuleKind::When,

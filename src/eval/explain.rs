@@ -16,12 +16,13 @@
 //! the factor in a comparison came (the median, across runs, of its value
 //! closest to making the comparison true).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::compile::{PEffectOp, Program};
-use super::sim::{NEVER, Origin, Sim};
+use super::sim::{Cause, NEVER, Origin, Sim};
 use crate::check::model::NodeKind;
 
 /// The most links a chain follows before it stops with "…".
@@ -254,7 +255,11 @@ impl Tally {
                 tally.multiple += 1;
             }
             for origin in origins {
-                let chain = Chain { sim }.event(target, origin, 0, &mut Vec::new());
+                let chain = Chain {
+                    sim,
+                    told: RefCell::default(),
+                }
+                .event(target, origin, 0, &mut Vec::new());
                 *tally.chains.entry(chain).or_insert(0) += 1;
             }
         }
@@ -316,6 +321,8 @@ impl Tally {
                                 .then(|| closest[(closest.len() - 1) / 2]),
                         }
                     })
+                    // An atom that held in every run without the event is no reason it failed.
+                    .filter(|w| w.failed_runs > 0)
                     .collect();
                 why_not.sort_by(|a, b| {
                     b.failed_runs
@@ -339,6 +346,8 @@ impl Tally {
 /// Builds one run's chains.
 struct Chain<'s, 'p, 'm> {
     sim: &'s Sim<'p, 'm>,
+    /// Events whose own chain is already in this one: named again, not retold.
+    told: RefCell<Vec<u32>>,
 }
 
 impl Chain<'_, '_, '_> {
@@ -357,30 +366,24 @@ impl Chain<'_, '_, '_> {
         if depth >= MAX_DEPTH {
             return format!("{name} ← …");
         }
+        if origin.is_some() {
+            if self.told.borrow().contains(&node) {
+                return name;
+            }
+            self.told.borrow_mut().push(node);
+        }
         match origin {
             None => name,
             Some(Origin::Prior) => format!("{name} ← prior"),
             Some(Origin::Hazard) => format!("{name} ← hazard"),
             Some(Origin::Forced) => format!("{name} ← forced by the scenario"),
             Some(Origin::Held) => format!("{name} ← held by the scenario"),
-            Some(Origin::Derived) => {
-                let p = self.sim.program();
-                let inputs: Vec<String> = p.nodes[node as usize]
-                    .derived
-                    .as_ref()
-                    .map(|d| d.reads().nodes)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|&n| {
-                        p.nodes[n as usize].kind == NodeKind::Event
-                            && self.sim.first[n as usize] != NEVER
-                    })
-                    .map(|n| self.event(n, self.sim.origin_of(n), depth + 1, seen))
-                    .collect();
-                match inputs.len() {
-                    0 => format!("{name} ← its definition"),
-                    1 => format!("{name} ← {}", inputs[0]),
-                    _ => format!("{name} ← ({})", inputs.join(" and ")),
+            Some(Origin::Derived { firing }) => {
+                let up = self.upstream(firing, depth, seen);
+                if up.is_empty() {
+                    format!("{name} ← its definition")
+                } else {
+                    format!("{name}{up}")
                 }
             }
             Some(Origin::Rule { rule, firing, .. }) => {
@@ -396,6 +399,16 @@ impl Chain<'_, '_, '_> {
         }
     }
 
+    /// A change as a share of the node's range (events: of 1).
+    fn relative(&self, node: u32, change: f64) -> f64 {
+        let n = &self.sim.program().nodes[node as usize];
+        let width = match n.kind {
+            NodeKind::Event => 1.0,
+            NodeKind::Factor => n.range.1 - n.range.0,
+        };
+        (change / width.max(f64::MIN_POSITIVE)).abs()
+    }
+
     fn rule_name(&self, rule: u32) -> String {
         let p = self.sim.program();
         p.model.rule(p.rules[rule as usize].id).name.clone()
@@ -407,18 +420,24 @@ impl Chain<'_, '_, '_> {
             return String::new();
         };
         let p = self.sim.program();
-        let rule = &p.rules[f.rule as usize];
+        let atoms = match f.cause {
+            Cause::Rule(r) => &p.rules[r as usize].atoms,
+            Cause::Definition(n) => &p.nodes[n as usize].atoms,
+        };
         let parts: Vec<String> = f
             .atoms
             .iter()
             .map(|&(a, value)| {
-                let atom = &rule.atoms[a as usize];
+                let atom = &atoms[a as usize];
                 match atom.node {
-                    Some(n)
-                        if p.nodes[n as usize].kind == NodeKind::Event
-                            && atom.text == self.name(n) =>
-                    {
-                        self.event(n, self.sim.origin_of(n), depth + 1, seen)
+                    Some(n) if p.nodes[n as usize].kind == NodeKind::Event && atom.reference => {
+                        let chain = self.event(n, self.sim.origin_of(n), depth + 1, seen);
+                        if atom.text.contains(char::is_whitespace) {
+                            // `x for 2 weeks`
+                            format!("{} ← {chain}", atom.text)
+                        } else {
+                            chain
+                        }
                     }
                     Some(n)
                         if p.nodes[n as usize].kind == NodeKind::Factor && atom.direction != 0 =>
@@ -426,14 +445,31 @@ impl Chain<'_, '_, '_> {
                         let start = self.sim.start_of(n);
                         let start = if start.is_nan() { value } else { start };
                         let held = p.nodes[n as usize].held_at(f.step).is_some();
-                        let cause = if held || (value - start) * f64::from(atom.direction) > 0.0 {
-                            self.factor(n, atom.direction, f.step, depth, seen)
+                        if held || (value - start) * f64::from(atom.direction) > 0.0 {
+                            let cause = self.factor(n, atom.direction, f.step, depth, seen);
+                            format!("{} ← {cause}", atom.text)
                         } else {
-                            format!("{} from its start", self.name(n))
-                        };
-                        format!("{} ← {cause}", atom.text)
+                            format!("{} from the start", atom.text)
+                        }
                     }
-                    _ => atom.text.clone(),
+                    _ => {
+                        // `at least 2 of (a, b, c)` and the like: follow the
+                        // events it reads that had happened.
+                        let happened: Vec<String> = atom
+                            .reads
+                            .iter()
+                            .filter(|&&n| {
+                                p.nodes[n as usize].kind == NodeKind::Event
+                                    && self.sim.first[n as usize] <= f.step
+                            })
+                            .map(|&n| self.event(n, self.sim.origin_of(n), depth + 1, seen))
+                            .collect();
+                        match happened.len() {
+                            0 => atom.text.clone(),
+                            1 => format!("{} ← {}", atom.text, happened[0]),
+                            _ => format!("{} ← ({})", atom.text, happened.join(" and ")),
+                        }
+                    }
                 }
             })
             .collect();
@@ -473,17 +509,10 @@ impl Chain<'_, '_, '_> {
         let best = reads
             .into_iter()
             .map(|n| {
-                let i = n as usize;
-                let (lo, hi) = p.nodes[i].range;
-                let start = self.sim.start_of(n);
-                let change = if start.is_nan() {
-                    0.0
-                } else {
-                    self.sim.values[i] - start
-                };
-                (n, change, (change / (hi - lo).max(f64::MIN_POSITIVE)).abs())
+                let change = self.sim.value_at(n, step) - self.sim.start_of(n);
+                (n, change, self.relative(n, change))
             })
-            .filter(|&(_, change, _)| change != 0.0)
+            .filter(|&(_, change, _)| change != 0.0 && change.is_finite())
             .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.cmp(&a.0)));
         match best {
             Some((n, change, _)) if depth < MAX_DEPTH => {
@@ -518,22 +547,23 @@ impl Chain<'_, '_, '_> {
             return "…".to_string();
         }
         // A derived factor moves with what it is computed from: follow the input
-        // that moved furthest over the run (relative to its range).
+        // that had moved furthest by then (relative to its range).
         if let Some(def) = &p.nodes[node as usize].derived {
             let input = def
                 .reads()
                 .nodes
                 .into_iter()
-                .filter(|&n| p.nodes[n as usize].kind == NodeKind::Factor)
+                .filter(|&n| n != node)
                 .map(|n| {
-                    let i = n as usize;
-                    let (lo, hi) = p.nodes[i].range;
-                    let change = self.sim.values[i] - self.sim.start_of(n);
-                    (n, change, (change / (hi - lo).max(f64::MIN_POSITIVE)).abs())
+                    let change = self.sim.value_at(n, step) - self.sim.start_of(n);
+                    (n, change, self.relative(n, change))
                 })
-                .filter(|&(_, change, _)| change != 0.0)
+                .filter(|&(_, change, _)| change != 0.0 && change.is_finite())
                 .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.0.cmp(&a.0)));
             return match input {
+                Some((n, _, _)) if p.nodes[n as usize].kind == NodeKind::Event => {
+                    self.event(n, self.sim.origin_of(n), depth + 1, seen)
+                }
                 Some((n, change, _)) => {
                     let dir = if change > 0.0 { 1 } else { -1 };
                     let moved = if dir > 0 { "rises" } else { "falls" };

@@ -51,15 +51,28 @@ pub enum Origin {
     Forced,
     /// A scenario's hold.
     Held,
-    /// A derived event's condition.
-    Derived,
+    /// A derived event's definition became true.
+    Derived {
+        /// The record of which of its atoms held, in [`Sim::firings`].
+        firing: u32,
+    },
 }
 
-/// One firing of a rule, with the atoms of its condition that were true then.
+/// What a [`Firing`] records the condition of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// A rule (index into the program's rules).
+    Rule(u32),
+    /// A derived event's definition (index into the program's nodes).
+    Definition(u32),
+}
+
+/// One firing of a rule, or a derived event's definition becoming true, with
+/// the atoms of its condition that were true then.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Firing {
-    /// The rule.
-    pub rule: u32,
+    /// The rule or definition.
+    pub cause: Cause,
     /// The step it read.
     pub step: u32,
     /// The true atoms, with the value of the node each reads (if one).
@@ -277,6 +290,11 @@ pub struct Sim<'p, 'm> {
     /// Other origins of events that happened from several causes at once
     /// (kept when explaining): (event, origin).
     pub co_origins: Vec<(u32, Origin)>,
+    /// Every change of a node's value as (step, node, new value), in order
+    /// (kept when explaining): what a node was worth when something read it.
+    trail: Vec<(u32, u32, f64)>,
+    /// The step being computed.
+    now: u32,
     first_firing: Vec<u32>,
     explain: bool,
     slot_count: Vec<u32>,
@@ -411,6 +429,8 @@ impl<'p, 'm> Sim<'p, 'm> {
             firings: Vec::new(),
             moves: std::collections::HashMap::new(),
             co_origins: Vec::new(),
+            trail: Vec::new(),
+            now: 0,
             first_firing: vec![NEVER; p.rules.len()],
             explain,
             slot_count: vec![0; p.slots.len()],
@@ -496,13 +516,13 @@ impl<'p, 'm> Sim<'p, 'm> {
     #[must_use]
     pub fn first_firing_of(&self, rule: u32) -> Option<u32> {
         if let Some(b) = self.base()
-            && let Some(i) = b.firings.iter().position(|f| f.rule == rule)
+            && let Some(i) = b.firings.iter().position(|f| f.cause == Cause::Rule(rule))
         {
             return Some(i as u32);
         }
         self.firings
             .iter()
-            .position(|f| f.rule == rule)
+            .position(|f| f.cause == Cause::Rule(rule))
             .map(|i| (i + self.base_firings()) as u32)
     }
 
@@ -520,6 +540,26 @@ impl<'p, 'm> Sim<'p, 'm> {
             .collect();
         out.sort_by_key(|(r, _)| *r);
         out
+    }
+
+    /// A node's value at the end of step `step` (explaining only; otherwise its
+    /// value now).
+    #[must_use]
+    pub fn value_at(&self, node: u32, step: u32) -> f64 {
+        if let Part::Dynamic(traj) = self.part
+            && self.is_static_here(node)
+            && let Some(row) = traj.values.get(step as usize)
+        {
+            return row[traj.index[node as usize] as usize];
+        }
+        if !self.explain {
+            return self.values[node as usize];
+        }
+        self.trail
+            .iter()
+            .rev()
+            .find(|&&(t, n, _)| n == node && t <= step)
+            .map_or_else(|| self.start_of(node), |&(_, _, v)| v)
     }
 
     /// A node's value after step 0.
@@ -562,6 +602,7 @@ impl<'p, 'm> Sim<'p, 'm> {
         self.firings.clear();
         self.moves.clear();
         self.co_origins.clear();
+        self.trail.clear();
         self.first_firing.iter_mut().for_each(|v| *v = NEVER);
         self.slot_count.iter_mut().for_each(|v| *v = 0);
         self.slot_val.iter_mut().for_each(|v| *v = false);
@@ -620,6 +661,7 @@ impl<'p, 'm> Sim<'p, 'm> {
     /// # Errors
     /// A fault: a value that is not finite, or two `=` on one factor at a step.
     pub fn advance(&mut self, t: u32, chooser: &mut dyn Chooser) -> Result<(), FaultAt> {
+        self.now = t;
         self.step(t, chooser)
     }
 
@@ -715,6 +757,9 @@ impl<'p, 'm> Sim<'p, 'm> {
 
     fn changed(&mut self, node: usize) {
         let p = self.p;
+        if self.explain && self.now > 0 {
+            self.trail.push((self.now, node as u32, self.values[node]));
+        }
         for r in &p.readers[node] {
             self.mark(*r);
         }
@@ -884,8 +929,14 @@ impl<'p, 'm> Sim<'p, 'm> {
                 continue;
             }
             let before = self.values[i];
-            if self.set_by[i].is_some() {
+            if let Some(origin) = self.set_by[i] {
                 self.values[i] = self.set_val[i];
+                if self.explain
+                    && let Origin::Rule { rule, .. } = origin
+                {
+                    // Adds are counted when scheduled; a set moves by what it replaces.
+                    *self.moves.entry((n, rule)).or_insert(0.0) += self.set_val[i] - before;
+                }
             }
             self.values[i] += self.add_val[i];
             self.bound(i, t);
@@ -922,8 +973,9 @@ impl<'p, 'm> Sim<'p, 'm> {
                     let Some(def) = &node.derived else { continue };
                     let v = def.eval(&self.values, &self.slot_val, t, &mut self.stack);
                     if node.kind == NodeKind::Event {
-                        if v != 0.0 {
-                            self.happen(i, t, Origin::Derived);
+                        if v != 0.0 && self.first[i] == NEVER {
+                            let origin = self.derivation(i, t);
+                            self.happen(i, t, origin);
                         }
                     } else {
                         if !v.is_finite() {
@@ -1044,6 +1096,41 @@ impl<'p, 'm> Sim<'p, 'm> {
         Ok(())
     }
 
+    /// A derived event's origin, with the atoms of its definition that hold now.
+    fn derivation(&mut self, node: usize, t: u32) -> Origin {
+        if !self.explain {
+            return Origin::Derived { firing: 0 };
+        }
+        let p = self.p;
+        let atoms = self.true_atoms(&p.nodes[node].atoms, t);
+        self.firings.push(Firing {
+            cause: Cause::Definition(node as u32),
+            step: t,
+            atoms,
+        });
+        Origin::Derived {
+            firing: (self.base_firings() + self.firings.len() - 1) as u32,
+        }
+    }
+
+    /// The atoms that hold now, with the value of the node each reads.
+    fn true_atoms(&mut self, atoms: &[super::compile::Atom], t: u32) -> Vec<(u32, f64)> {
+        atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                a.code
+                    .holds(&self.values, &self.slot_val, t, &mut self.stack)
+            })
+            .map(|(i, a)| {
+                (
+                    i as u32,
+                    a.node.map_or(f64::NAN, |n| self.values[n as usize]),
+                )
+            })
+            .collect()
+    }
+
     fn firing(&mut self, k: usize, t: u32) -> Origin {
         let causes_events = self.p.rules[k]
             .effects
@@ -1058,24 +1145,10 @@ impl<'p, 'm> Sim<'p, 'm> {
         let firing = if self.explain && !causes_events && self.first_firing[k] != NEVER {
             self.first_firing[k]
         } else if self.explain {
-            let rule = &self.p.rules[k];
-            let atoms = rule
-                .atoms
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| {
-                    a.code
-                        .holds(&self.values, &self.slot_val, t, &mut self.stack)
-                })
-                .map(|(i, a)| {
-                    (
-                        i as u32,
-                        a.node.map_or(f64::NAN, |n| self.values[n as usize]),
-                    )
-                })
-                .collect();
+            let p = self.p;
+            let atoms = self.true_atoms(&p.rules[k].atoms, t);
             self.firings.push(Firing {
-                rule: k as u32,
+                cause: Cause::Rule(k as u32),
                 step: t,
                 atoms,
             });

@@ -426,3 +426,92 @@ fn overrides_are_checked() {
         .is_err()
     );
 }
+
+/// The chains explaining `event` (a model with no draw runs once).
+fn chains(text: &str, event: &str) -> Vec<(String, u64)> {
+    let (m, sources) = model(text);
+    let node = m.node_named(event).expect("the event");
+    let r = run(
+        &m,
+        &sources,
+        BASELINE,
+        &[],
+        &Options {
+            runs: 50,
+            explain: vec![node],
+            ..Options::default()
+        },
+        &Limits::default(),
+    )
+    .expect("runs");
+    r.explanations[0].chains.clone()
+}
+
+#[test]
+fn a_derived_event_is_explained_through_its_definition() {
+    // `alarm` becomes true because `heat` passed 0.5, which `warming` did: the
+    // chain follows the definition's comparison to the rule that moved the
+    // factor, even though `cooling` brings `heat` back down before the horizon.
+    let c = chains(
+        "model \"m\" { horizon 10 steps }
+         factor heat = 0
+         event alarm := heat > 0.5
+         event spark prior = 1
+         rule warming: when spark then heat += 1
+         rule cooling: when heat > 0.9 then heat -= 1 after 2 steps",
+        "alarm",
+    );
+    assert_eq!(
+        c,
+        vec![(
+            "alarm ← heat > 0.5 ← warming ← spark ← prior".to_string(),
+            1
+        )]
+    );
+}
+
+#[test]
+fn a_derived_factor_is_followed_to_the_input_that_had_moved_by_then() {
+    // `out` is 1 while `down` has happened and `fixed` has not; by the end both
+    // have happened and `out` is back to 0, but when `alert` fired it was `down`
+    // that had moved it.
+    let c = chains(
+        "model \"m\" { horizon 10 steps }
+         event go prior = 1
+         event down
+         event fixed
+         factor out := if down and not fixed then 1 else 0
+         event alert
+         rule fail: when go then down after 2 steps
+         rule raise: when out > 0.5 then alert
+         rule repair: when down then fixed after 3 steps",
+        "alert",
+    );
+    assert_eq!(
+        c,
+        vec![(
+            "alert ← raise ← out > 0.5 ← down ← fail ← go ← prior".to_string(),
+            1
+        )]
+    );
+}
+
+#[test]
+fn an_event_already_in_a_chain_is_named_not_retold() {
+    let c = chains(
+        "model \"m\" { horizon 10 steps }
+         event a prior = 1
+         event b
+         event c
+         rule ab: when a then b
+         rule c_from_both: when a and b then c",
+        "c",
+    );
+    assert_eq!(
+        c,
+        vec![(
+            "c ← c_from_both ← (a ← prior and b ← ab ← a)".to_string(),
+            1
+        )]
+    );
+}

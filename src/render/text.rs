@@ -179,7 +179,7 @@ pub fn explanation(x: &Explanation) -> String {
             "  (several rules caused it at once in some runs: each chain is credited, so shares can add up to more than 100%)"
         );
     }
-    if !x.why_not.is_empty() && x.happened < x.runs {
+    if (!x.why_not.is_empty() || !x.held_but_failed.is_empty()) && x.happened < x.runs {
         let absent = x.runs - x.happened;
         let _ = writeln!(
             out,
