@@ -210,14 +210,22 @@ fn without_timings(text: &str) -> String {
 fn consequences_of_every_shipped_scenario_are_snapshotted() {
     for file in scenario_files() {
         let rel = relative(&file);
-        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
-        let (code, json, stderr) = run(&["eval", &rel, "--all", "--format", "json", "--runs", "2000"]);
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("model")
+            .to_string();
+        let (code, json, stderr) =
+            run(&["eval", &rel, "--all", "--format", "json", "--runs", "2000"]);
         assert_eq!(code, 0, "{rel}: {stderr}");
         let all: serde_json::Value = serde_json::from_str(&json).expect("eval prints JSON");
         let list = all.as_array().cloned().unwrap_or_default();
         let baseline = list.first().cloned().unwrap_or_default();
         for scenario in &list {
-            let name = scenario["scenario"].as_str().unwrap_or("baseline").to_string();
+            let name = scenario["scenario"]
+                .as_str()
+                .unwrap_or("baseline")
+                .to_string();
             let (code, text, stderr) = run(&["eval", &rel, "--scenario", &name, "--runs", "2000"]);
             assert_eq!(code, 0, "{rel} {name}: {stderr}");
             insta::assert_snapshot!(format!("eval__{stem}__{name}"), text);
@@ -228,14 +236,28 @@ fn consequences_of_every_shipped_scenario_are_snapshotted() {
                 .iter()
                 .map(|(event, v)| {
                     let p = v["probability"].as_f64().unwrap_or(0.0);
-                    let b = baseline["events"][event]["probability"].as_f64().unwrap_or(0.0);
-                    let score = if name == "baseline" { p.min(1.0 - p) } else { (p - b).abs() };
+                    let b = baseline["events"][event]["probability"]
+                        .as_f64()
+                        .unwrap_or(0.0);
+                    let score = if name == "baseline" {
+                        p.min(1.0 - p)
+                    } else {
+                        (p - b).abs()
+                    };
                     (event.clone(), score)
                 })
                 .filter(|(_, s)| *s > 0.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
             if let Some((event, _)) = pick {
-                let (code, text, stderr) = run(&["explain", &rel, "--scenario", &name, &event, "--runs", "2000"]);
+                let (code, text, stderr) = run(&[
+                    "explain",
+                    &rel,
+                    "--scenario",
+                    &name,
+                    &event,
+                    "--runs",
+                    "2000",
+                ]);
                 assert_eq!(code, 0, "{rel} {name} {event}: {stderr}");
                 insta::assert_snapshot!(format!("explain__{stem}__{name}"), text);
             }
@@ -264,18 +286,27 @@ fn every_shipped_model_passes_its_own_tests() {
 /// Flipping any one expectation's threshold makes `whatif test` fail, naming it.
 #[test]
 fn a_flipped_expectation_fails_by_name() {
-    let source = std::fs::read_to_string(root().join("scenarios/x_platform.whatif")).expect("the flagship");
+    let source =
+        std::fs::read_to_string(root().join("scenarios/x_platform.whatif")).expect("the flagship");
     let flipped = source.replace("P(users.migration) < 0.33", "P(users.migration) > 0.33");
     assert_ne!(source, flipped);
     let dir = std::env::temp_dir().join(format!("whatif-flip-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("lib")).expect("temp dir");
-    std::fs::write(dir.join("lib/regulation.whatif"), std::fs::read(root().join("scenarios/lib/regulation.whatif")).expect("lib")).expect("copy");
+    std::fs::write(
+        dir.join("lib/regulation.whatif"),
+        std::fs::read(root().join("scenarios/lib/regulation.whatif")).expect("lib"),
+    )
+    .expect("copy");
     let model = dir.join("x_platform.whatif");
     std::fs::write(&model, flipped).expect("copy");
     let (code, text, _) = run(&["test", model.to_str().expect("utf-8"), "--runs", "2000"]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 1);
-    assert!(text.lines().any(|l| l.starts_with("FAIL") && l.contains("P(users.migration) > 0.33")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("P(users.migration) > 0.33")),
+        "{text}"
+    );
 }
 
 /// `--snapshot` records consequences, fails with a diff when a likelihood
@@ -295,7 +326,12 @@ fn consequence_snapshots_catch_a_changed_likelihood() {
     std::fs::write(&model, text.replace("p = 0.5", "p = 0.9")).expect("write");
     let (code, out, _) = run(&["test", &path, "--snapshot"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("consequences differ from the snapshot") && out.contains("- ") && out.contains("+ "), "{out}");
+    assert!(
+        out.contains("consequences differ from the snapshot")
+            && out.contains("- ")
+            && out.contains("+ "),
+        "{out}"
+    );
     let (code, _, _) = run(&["test", &path, "--snapshot", "--accept"]);
     assert_eq!(code, 0);
     let (code, _, _) = run(&["test", &path, "--snapshot"]);
@@ -306,7 +342,15 @@ fn consequence_snapshots_catch_a_changed_likelihood() {
 /// The JSON of `eval` is the same bytes for 1 and 2 threads and twice in a row.
 #[test]
 fn eval_json_is_reproducible() {
-    let args = ["eval", "scenarios/x_platform.whatif", "--all", "--format", "json", "--runs", "3000"];
+    let args = [
+        "eval",
+        "scenarios/x_platform.whatif",
+        "--all",
+        "--format",
+        "json",
+        "--runs",
+        "3000",
+    ];
     let (_, one, _) = run(&[&args[..], &["--threads", "1"]].concat());
     let (_, two, _) = run(&[&args[..], &["--threads", "2"]].concat());
     let (_, again, _) = run(&[&args[..], &["--threads", "2"]].concat());
