@@ -197,6 +197,28 @@ fn a_closed_stdout_is_not_a_panic() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
+#[test]
+fn a_long_evaluation_draws_no_progress_bar_into_a_pipe() {
+    // Long enough (past the bar's delay) that a bar would show on a terminal.
+    let (code, stdout, stderr) = run(&[
+        "eval",
+        "scenarios/x_platform.whatif",
+        "--scenario",
+        "outages_continue",
+        "--runs",
+        "5000",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("scenario,"),
+        "{}",
+        &stdout[..80.min(stdout.len())]
+    );
+    assert_eq!(stderr, "");
+}
+
 /// Timings vary from run to run; snapshots keep everything else.
 fn without_timings(text: &str) -> String {
     let re = regex::Regex::new(r" \(\d+ ms\)").expect("a valid regex");

@@ -53,6 +53,7 @@ impl EvalOptions {
             exact: self.exact,
             explain: Vec::new(),
             blocks: None,
+            progress: None,
         })
     }
 
@@ -165,7 +166,7 @@ pub fn evaluate(
 }
 
 /// Runs `whatif eval`.
-pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
+pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -> Outcome {
     let (model, sources) = match load_model(&args.file, limits, reporter) {
         Ok(m) => m,
         Err(o) => return o,
@@ -187,13 +188,20 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
             return Outcome::Failure;
         }
     };
-    let mut results = Vec::new();
-    for id in ids {
-        match evaluate(&model, &sources, id, &overrides, &options, limits, reporter) {
-            Some(r) => results.push(r),
-            None => return Outcome::Failure,
-        }
-    }
+    let bar = !quiet && !options.exact && args.format != Format::Json;
+    let total = options.runs.saturating_mul(ids.len() as u64);
+    let results = super::progress::track(bar, total, |progress| {
+        let options = Options {
+            progress,
+            ..options.clone()
+        };
+        ids.iter()
+            .map(|&id| evaluate(&model, &sources, id, &overrides, &options, limits, reporter))
+            .collect::<Option<Vec<Results>>>()
+    });
+    let Some(results) = results else {
+        return Outcome::Failure;
+    };
     let text = match args.format {
         Format::Text => results
             .iter()

@@ -35,7 +35,7 @@ enum Format {
 }
 
 /// Runs `whatif explain`.
-pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
+pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -> Outcome {
     let (model, sources) = match load_model(&args.file, limits, reporter) {
         Ok(m) => m,
         Err(o) => return o,
@@ -84,7 +84,15 @@ pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter) -> Outcome 
     let Some(overrides) = args.eval.overrides(&model, reporter) else {
         return Outcome::Failure;
     };
-    let results = match eval::run(&model, &sources, scenario, &overrides, &options, limits) {
+    let bar = !quiet && args.format != Format::Json;
+    let results = super::progress::track(bar, options.runs, |progress| {
+        let options = eval::Options {
+            progress,
+            ..options.clone()
+        };
+        eval::run(&model, &sources, scenario, &overrides, &options, limits)
+    });
+    let results = match results {
         Ok(r) => r,
         Err(e) => {
             reporter.print_eval_error(&e, &sources);

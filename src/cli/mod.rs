@@ -15,6 +15,7 @@ mod explain;
 mod fmt;
 mod generate;
 mod input;
+mod progress;
 mod report;
 mod test;
 
@@ -200,8 +201,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &limits, &reporter, cli.global.quiet),
         Command::Fmt(args) => fmt::run(args, &limits, &reporter),
         Command::Generate(args) => generate::run(args),
-        Command::Eval(args) => eval::run(args, &limits, &reporter),
-        Command::Explain(args) => explain::run(args, &limits, &reporter),
+        Command::Eval(args) => eval::run(args, &limits, &reporter, cli.global.quiet),
+        Command::Explain(args) => explain::run(args, &limits, &reporter, cli.global.quiet),
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
     };

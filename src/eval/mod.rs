@@ -44,6 +44,31 @@ pub struct Options {
     pub explain: Vec<NodeId>,
     /// Stop after this block of runs, for a run range (sharding).
     pub blocks: Option<(u64, u64)>,
+    /// Counts finished runs as they finish, for a progress bar.
+    pub progress: Option<Progress>,
+}
+
+/// A count of finished Monte Carlo runs that another thread may read while an
+/// evaluation goes on (the library draws nothing itself).
+#[derive(Clone, Debug, Default)]
+pub struct Progress(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Progress {
+    /// Runs finished so far.
+    #[must_use]
+    pub fn done(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self, runs: u64) {
+        self.0.fetch_add(runs, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl PartialEq for Progress {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The defaults: 10,000 runs, seed 0, 95% intervals.
@@ -63,6 +88,7 @@ impl Default for Options {
             exact: false,
             explain: Vec::new(),
             blocks: None,
+            progress: None,
         }
     }
 }

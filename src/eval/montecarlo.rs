@@ -170,6 +170,9 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
                 }
             }
             part.sums.push(sums);
+            if let Some(progress) = &options.progress {
+                progress.add(block_runs);
+            }
             if part.fault.is_some() {
                 break;
             }
