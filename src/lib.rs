@@ -8,6 +8,7 @@
 //! [`analyze`] runs the first stages in one call.
 
 pub mod check;
+pub mod cycles;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;
@@ -16,6 +17,7 @@ pub mod generate;
 pub mod graph;
 pub mod limits;
 pub mod load;
+pub mod loops;
 pub mod render;
 pub mod rng;
 pub mod snapshot;

@@ -15,6 +15,7 @@ mod explain;
 mod fmt;
 mod generate;
 mod input;
+mod loops;
 mod report;
 mod test;
 
@@ -125,6 +126,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
+    /// List the feedback loops: reinforcing, balancing or indeterminate.
+    Loops(loops::LoopsArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -204,6 +207,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args, &limits, &reporter),
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
+        Command::Loops(args) => loops::run(args, &limits, &reporter),
     };
     outcome.code()
 }

@@ -3,6 +3,7 @@
 //! them is the caller's business.
 
 pub mod csv;
+pub mod loops;
 pub mod text;
 
 /// A number with at most `digits` significant digits, without trailing zeros.
