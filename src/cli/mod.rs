@@ -14,6 +14,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod generate;
+mod graph;
 mod input;
 mod loops;
 mod report;
@@ -128,6 +129,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// List the feedback loops: reinforcing, balancing or indeterminate.
     Loops(loops::LoopsArgs),
+    /// Draw the cause-and-effect graph (DOT, Mermaid or JSON).
+    Graph(graph::GraphArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -208,6 +211,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
         Command::Loops(args) => loops::run(args, &limits, &reporter),
+        Command::Graph(args) => graph::run(args, &limits, &reporter),
     };
     outcome.code()
 }

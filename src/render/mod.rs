@@ -3,7 +3,10 @@
 //! them is the caller's business.
 
 pub mod csv;
+pub mod dot;
+pub mod drawing;
 pub mod loops;
+pub mod mermaid;
 pub mod text;
 
 /// A number with at most `digits` significant digits, without trailing zeros.
