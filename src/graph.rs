@@ -92,6 +92,12 @@ impl Bounds {
             .iter()
             .map(|p| values::eval_const(&p.value, &[], dt))
             .collect();
+        Bounds::with(model, params)
+    }
+
+    /// The bounds under these parameter values.
+    fn with(model: &Model, params: Vec<f64>) -> Bounds {
+        let dt = model.step.size;
         let nodes = model
             .nodes
             .iter()
@@ -181,6 +187,14 @@ impl Bounds {
             None
         }
     }
+}
+
+/// An interval holding every value `e` can take when each node stays within its
+/// range and the parameters have the values `params` (interval arithmetic;
+/// infinite ends when nothing better is known).
+#[must_use]
+pub fn value_range(model: &Model, params: &[f64], e: &Expr) -> (f64, f64) {
+    Bounds::with(model, params.to_vec()).interval(e)
 }
 
 /// How `e` depends on `node`.

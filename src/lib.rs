@@ -7,6 +7,7 @@
 //! [`check::Model`] and diagnostics; evaluation and rendering build on the model.
 //! [`analyze`] runs the first stages in one call.
 
+pub mod causes;
 pub mod check;
 pub mod cycles;
 pub mod diagnostic;

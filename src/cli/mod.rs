@@ -8,6 +8,7 @@ macro_rules! errorln {
     };
 }
 
+mod causes;
 mod check;
 mod diff;
 mod eval;
@@ -131,6 +132,8 @@ enum Command {
     Loops(loops::LoopsArgs),
     /// Draw the cause-and-effect graph (DOT, Mermaid or JSON).
     Graph(graph::GraphArgs),
+    /// The minimal sets of root causes that lead to an event (cut sets).
+    Causes(causes::CausesArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -212,6 +215,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args, &limits, &reporter),
         Command::Loops(args) => loops::run(args, &limits, &reporter),
         Command::Graph(args) => graph::run(args, &limits, &reporter),
+        Command::Causes(args) => causes::run(args, &limits, &reporter),
     };
     outcome.code()
 }

@@ -78,24 +78,21 @@ pub fn dot(d: &Drawing) -> String {
     );
     let _ = writeln!(out, "  node [fontname=\"Helvetica\", fontsize=11];");
     let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
-    for (a, actor) in d.actors.iter().enumerate() {
+    let (by_actor, top) = d.groups();
+    for (actor, members) in d.actors.iter().zip(&by_actor) {
         let _ = writeln!(out, "  subgraph {} {{", quote(&format!("cluster_{actor}")));
         let _ = writeln!(
             out,
             "    label={}; style=rounded; color=\"#bdbdbd\";",
             quote(actor)
         );
-        for (i, n) in d.nodes.iter().enumerate() {
-            if n.actor == Some(a) {
-                let _ = writeln!(out, "    {}", node(i, n));
-            }
+        for &i in members {
+            let _ = writeln!(out, "    {}", node(i, &d.nodes[i]));
         }
         let _ = writeln!(out, "  }}");
     }
-    for (i, n) in d.nodes.iter().enumerate() {
-        if n.actor.is_none() {
-            let _ = writeln!(out, "  {}", node(i, n));
-        }
+    for i in top {
+        let _ = writeln!(out, "  {}", node(i, &d.nodes[i]));
     }
     for e in &d.edges {
         let _ = writeln!(out, "  {}", edge(e));

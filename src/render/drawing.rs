@@ -6,6 +6,8 @@
 //! Links that the same rule (or definition, or hazard) makes between the same
 //! two nodes are drawn once; their signs combine (`?` when they disagree).
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::num;
@@ -174,6 +176,7 @@ impl Drawing {
             })
             .collect();
         let mut edges: Vec<Arrow> = Vec::new();
+        let mut seen: HashMap<(usize, usize, u8, u32), usize> = HashMap::new();
         let g = &graph.graph;
         for e in g.edge_indices() {
             let Some((a, b)) = g.edge_endpoints(e) else {
@@ -181,24 +184,29 @@ impl Drawing {
             };
             let (from, to) = (g[a].index(), g[b].index());
             let link = &g[e];
+            let key = match link.kind {
+                LinkKind::Rule(r) => (from, to, 0, r.0),
+                LinkKind::Derived => (from, to, 1, 0),
+                LinkKind::Hazard => (from, to, 2, 0),
+            };
+            if let Some(&i) = seen.get(&key) {
+                if edges[i].sign != link.sign {
+                    edges[i].sign = Sign::Unknown;
+                }
+                continue;
+            }
             let cause = match link.kind {
                 LinkKind::Rule(r) => rule_cause(model, values, r, g[b], text),
                 LinkKind::Derived => Cause::Definition,
                 LinkKind::Hazard => Cause::Hazard,
             };
-            match edges
-                .iter_mut()
-                .find(|x| x.from == from && x.to == to && x.cause == cause)
-            {
-                Some(x) if x.sign != link.sign => x.sign = Sign::Unknown,
-                Some(_) => {}
-                None => edges.push(Arrow {
-                    from,
-                    to,
-                    sign: link.sign,
-                    cause,
-                }),
-            }
+            seen.insert(key, edges.len());
+            edges.push(Arrow {
+                from,
+                to,
+                sign: link.sign,
+                cause,
+            });
         }
         edges.sort_by_key(|x| (x.from, x.to, x.label()));
         Drawing {
@@ -209,6 +217,20 @@ impl Drawing {
             nodes,
             edges,
         }
+    }
+
+    /// The nodes of each actor, and the nodes of none, by index.
+    #[must_use]
+    pub fn groups(&self) -> (Vec<Vec<usize>>, Vec<usize>) {
+        let mut by_actor = vec![Vec::new(); self.actors.len()];
+        let mut top = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            match n.actor.and_then(|a| by_actor.get_mut(a)) {
+                Some(list) => list.push(i),
+                None => top.push(i),
+            }
+        }
+        (by_actor, top)
     }
 
     /// The drawing as JSON.

@@ -49,19 +49,16 @@ pub fn mermaid(d: &Drawing) -> String {
     }
     let _ = writeln!(out, "---\ntitle: {}\n---", yaml_quote(&title));
     let _ = writeln!(out, "flowchart LR");
-    for (a, actor) in d.actors.iter().enumerate() {
+    let (by_actor, top) = d.groups();
+    for (a, (actor, members)) in d.actors.iter().zip(&by_actor).enumerate() {
         let _ = writeln!(out, "  subgraph a{a} [{}]", quote(actor));
-        for (i, n) in d.nodes.iter().enumerate() {
-            if n.actor == Some(a) {
-                let _ = writeln!(out, "    {}", node(i, n));
-            }
+        for &i in members {
+            let _ = writeln!(out, "    {}", node(i, &d.nodes[i]));
         }
         let _ = writeln!(out, "  end");
     }
-    for (i, n) in d.nodes.iter().enumerate() {
-        if n.actor.is_none() {
-            let _ = writeln!(out, "  {}", node(i, n));
-        }
+    for i in top {
+        let _ = writeln!(out, "  {}", node(i, &d.nodes[i]));
     }
     for e in &d.edges {
         let line = match (&e.cause, e.sign) {

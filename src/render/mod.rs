@@ -2,6 +2,7 @@
 //! (JSON is [`crate::eval::Results::to_json`]). They build strings; printing
 //! them is the caller's business.
 
+pub mod causes;
 pub mod csv;
 pub mod dot;
 pub mod drawing;

@@ -6,6 +6,7 @@
 //! program is missing and `CI` is unset; with `CI` set it fails (`.ci/run`
 //! installs them).
 
+mod causes;
 mod external;
 
 use super::{relative, root, run, scenario_files};
