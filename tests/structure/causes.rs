@@ -143,3 +143,34 @@ fn causes_errors_are_clear() {
         "{err}"
     );
 }
+
+/// The example of `docs/structure.md`: its model, run through `whatif causes
+/// pump.whatif no_cooling --exact`, prints the text the page shows.
+#[test]
+fn the_documented_example_prints_what_the_docs_show() {
+    let page = std::fs::read_to_string(super::root().join("docs/structure.md")).expect("the page");
+    let block = |fence: &str, after: &str| {
+        page.split(after)
+            .nth(1)
+            .and_then(|rest| rest.split(fence).nth(1))
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or("")
+            .to_string()
+    };
+    let model = block("```whatif\n", "saved as `pump.whatif`");
+    let shown = block("```text\n", "whatif causes pump.whatif no_cooling --exact");
+    assert!(model.contains("no_cooling") && shown.contains("minimal cut sets"));
+    let dir = std::env::temp_dir().join(format!("whatif-docs-causes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let path = dir.join("pump.whatif");
+    std::fs::write(&path, &model).expect("the model");
+    let (code, out, err) = run(&[
+        "causes",
+        path.to_str().expect("utf-8"),
+        "no_cooling",
+        "--exact",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, shown);
+}
