@@ -441,18 +441,9 @@ pub fn rules_in(model: &Model, scenario: ScenarioId) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::Limits;
-    use crate::load::NoImports;
 
     fn graph(text: &str) -> (Model, Graph) {
-        let a = crate::analyze(
-            &mut NoImports,
-            "t",
-            "t.whatif",
-            text.as_bytes().to_vec(),
-            &Limits::default(),
-        );
-        let model = a.model.expect("a model");
+        let model = crate::testing::analyzed(text).model.expect("a model");
         let g = Graph::of(&model);
         (model, g)
     }

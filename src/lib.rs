@@ -24,6 +24,8 @@ pub mod rng;
 pub mod snapshot;
 pub mod span;
 pub mod syntax;
+#[cfg(test)]
+mod testing;
 
 pub use diagnostic::Diagnostic;
 

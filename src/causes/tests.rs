@@ -2,19 +2,7 @@
 
 use super::*;
 use crate::check::model::BASELINE;
-use crate::load::NoImports;
-
-fn analysis(text: &str) -> crate::Analysis {
-    let a = crate::analyze(
-        &mut NoImports,
-        "t",
-        "t.whatif",
-        text.as_bytes().to_vec(),
-        &Limits::default(),
-    );
-    assert!(!a.has_errors(), "{:?}", a.diagnostics);
-    a
-}
+use crate::testing::analyzed as analysis;
 
 fn exact() -> Options {
     Options {
@@ -256,7 +244,6 @@ fn chains_solve_in_either_declaration_order() {
         assert_eq!(sets, vec![(vec![prior("c")], 0.3)]);
         assert!(c.exact());
     }
-    let _ = BASELINE;
 }
 
 #[test]

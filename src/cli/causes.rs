@@ -5,7 +5,7 @@ use whatif::causes::{self, CausesError, DEFAULT_MAX_SETS};
 use whatif::check::model::NodeKind;
 use whatif::limits::Limits;
 
-use super::eval::{EvalOptions, load_model, scenarios};
+use super::eval::{EvalOptions, load_model, one_scenario};
 use super::report::Reporter;
 use super::{Outcome, render};
 
@@ -68,23 +68,13 @@ pub fn run(args: &CausesArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         );
         return Outcome::Failure;
     }
-    let names: Vec<String> = args.scenario.iter().cloned().collect();
-    let scenario = match scenarios(&model, &names, false) {
-        Ok(ids) => ids[0],
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
+    let scenario = match one_scenario(&model, args.scenario.as_ref()) {
+        Ok(s) => s,
+        Err(o) => return o,
     };
-    let options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
-    };
-    let Some(overrides) = args.eval.overrides(&model, reporter) else {
-        return Outcome::Failure;
+    let (options, overrides) = match args.eval.read(&model, reporter) {
+        Ok(x) => x,
+        Err(o) => return o,
     };
     let found = causes::analyze(
         &model,

@@ -1,13 +1,12 @@
 //! `whatif graph`: the cause-and-effect graph for Graphviz, Mermaid or tools.
 
 use clap::{Args, ValueEnum};
-use whatif::check::model::BASELINE;
 use whatif::check::values;
 use whatif::graph::Graph;
 use whatif::limits::Limits;
 use whatif::render::drawing::Drawing;
 
-use super::eval::{EvalOptions, evaluate, load_model, scenarios};
+use super::eval::{EvalOptions, evaluate, load_model, one_scenario};
 use super::report::Reporter;
 use super::{Outcome, render};
 
@@ -45,25 +44,13 @@ pub fn run(args: &GraphArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         Ok(m) => m,
         Err(o) => return o,
     };
-    let options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
+    let (options, overrides) = match args.eval.read(&model, reporter) {
+        Ok(x) => x,
+        Err(o) => return o,
     };
-    let Some(overrides) = args.eval.overrides(&model, reporter) else {
-        return Outcome::Failure;
-    };
-    let scenario = match &args.scenario {
-        None => BASELINE,
-        Some(name) => match scenarios(&model, std::slice::from_ref(name), false) {
-            Ok(ids) => ids[0],
-            Err(message) => {
-                errorln!("error: {message}");
-                return Outcome::Failure;
-            }
-        },
+    let scenario = match one_scenario(&model, args.scenario.as_ref()) {
+        Ok(s) => s,
+        Err(o) => return o,
     };
     let resolved = match values::resolve(&model, scenario, &overrides, limits) {
         Ok(r) => r,

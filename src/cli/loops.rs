@@ -5,7 +5,7 @@ use whatif::graph::Graph;
 use whatif::limits::Limits;
 use whatif::loops::{self, DEFAULT_MAX_LOOPS};
 
-use super::eval::{load_model, scenarios};
+use super::eval::{load_model, one_scenario};
 use super::report::Reporter;
 use super::{Outcome, render};
 
@@ -39,13 +39,9 @@ pub fn run(args: &LoopsArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         Ok(m) => m,
         Err(o) => return o,
     };
-    let names: Vec<String> = args.scenario.iter().cloned().collect();
-    let scenario = match scenarios(&model, &names, false) {
-        Ok(ids) => ids[0],
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
+    let scenario = match one_scenario(&model, args.scenario.as_ref()) {
+        Ok(s) => s,
+        Err(o) => return o,
     };
     let graph = Graph::of_scenario(&model, scenario);
     let found = match loops::find(&model, &graph, args.max_loops) {

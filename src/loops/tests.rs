@@ -2,19 +2,9 @@
 
 use super::*;
 use crate::check::model::BASELINE;
-use crate::limits::Limits;
-use crate::load::NoImports;
 
 fn model(text: &str) -> Model {
-    let a = crate::analyze(
-        &mut NoImports,
-        "t",
-        "t.whatif",
-        text.as_bytes().to_vec(),
-        &Limits::default(),
-    );
-    assert!(!a.has_errors(), "{:?}", a.diagnostics);
-    a.model.expect("a model")
+    crate::testing::analyzed(text).model.expect("a model")
 }
 
 /// Each loop as `LABEL: a → b → a (rules)`.

@@ -66,10 +66,7 @@ pub fn quote(text: &str) -> String {
 #[must_use]
 pub fn dot(d: &Drawing) -> String {
     let mut out = String::new();
-    let mut title = format!("{} — scenario `{}`", d.title, d.scenario);
-    if d.shaded {
-        title.push_str("\nevents by probability, factors by change over the horizon");
-    }
+    let title = d.heading("\n");
     let _ = writeln!(out, "digraph whatif {{");
     let _ = writeln!(
         out,

@@ -219,6 +219,17 @@ impl Drawing {
         }
     }
 
+    /// The title of the picture; `sep` goes before what the shades mean.
+    #[must_use]
+    pub fn heading(&self, sep: &str) -> String {
+        let mut title = format!("{} — scenario `{}`", self.title, self.scenario);
+        if self.shaded {
+            title.push_str(sep);
+            title.push_str("events by probability, factors by change over the horizon");
+        }
+        title
+    }
+
     /// The nodes of each actor, and the nodes of none, by index.
     #[must_use]
     pub fn groups(&self) -> (Vec<Vec<usize>>, Vec<usize>) {

@@ -43,10 +43,7 @@ pub fn quote(text: &str) -> String {
 #[must_use]
 pub fn mermaid(d: &Drawing) -> String {
     let mut out = String::new();
-    let mut title = format!("{} — scenario `{}`", d.title, d.scenario);
-    if d.shaded {
-        title.push_str(": events by probability, factors by change over the horizon");
-    }
+    let title = d.heading(": ");
     let _ = writeln!(out, "---\ntitle: {}\n---", yaml_quote(&title));
     let _ = writeln!(out, "flowchart LR");
     let (by_actor, top) = d.groups();
