@@ -15,7 +15,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::check::Model;
 use crate::check::model::{
-    ArithOp, EffectOp, Expr, ExprKind, Func, Likelihood, NodeId, NodeKind, RuleId,
+    ArithOp, EffectOp, Expr, ExprKind, Func, Likelihood, NodeId, NodeKind, RuleId, ScenarioId,
 };
 use crate::check::values;
 use crate::syntax::ast::CmpOp;
@@ -92,6 +92,12 @@ impl Bounds {
             .iter()
             .map(|p| values::eval_const(&p.value, &[], dt))
             .collect();
+        Bounds::with(model, params)
+    }
+
+    /// The bounds under these parameter values.
+    fn with(model: &Model, params: Vec<f64>) -> Bounds {
+        let dt = model.step.size;
         let nodes = model
             .nodes
             .iter()
@@ -183,6 +189,14 @@ impl Bounds {
     }
 }
 
+/// An interval holding every value `e` can take when each node stays within its
+/// range and the parameters have the values `params` (interval arithmetic;
+/// infinite ends when nothing better is known).
+#[must_use]
+pub fn value_range(model: &Model, params: &[f64], e: &Expr) -> (f64, f64) {
+    Bounds::with(model, params.to_vec()).interval(e)
+}
+
 /// How `e` depends on `node`.
 fn dependence(e: &Expr, node: NodeId, bounds: &Bounds) -> Dep {
     let d = |x: &Expr| dependence(x, node, bounds);
@@ -224,10 +238,25 @@ fn dependence(e: &Expr, node: NodeId, bounds: &Bounds) -> Dep {
             _ => args.iter().fold(Dep::None, |acc, a| combine(acc, d(a))),
         },
         ExprKind::If(parts) => {
-            if d(&parts[0]) == Dep::None {
-                combine(d(&parts[1]), d(&parts[2]))
+            let (c, a, b) = (d(&parts[0]), d(&parts[1]), d(&parts[2]));
+            if c == Dep::None {
+                combine(a, b)
+            } else if a == Dep::None && b == Dep::None {
+                // A switch between two values the node does not move: more of
+                // the condition picks `then`, so the sign is the condition's
+                // when `then` is never below `else`, the opposite when never
+                // above (`if x < t then 1 else 0` falls as `x` rises).
+                let ((alo, ahi), (blo, bhi)) =
+                    (bounds.interval(&parts[1]), bounds.interval(&parts[2]));
+                if alo >= bhi {
+                    c
+                } else if ahi <= blo {
+                    flip(c)
+                } else {
+                    unknown_if(c)
+                }
             } else {
-                unknown_if(combine(combine(d(&parts[0]), d(&parts[1])), d(&parts[2])))
+                unknown_if(combine(combine(c, a), b))
             }
         }
         ExprKind::AtLeast(b) => b.1.iter().fold(Dep::None, |acc, a| combine(acc, d(a))),
@@ -279,7 +308,7 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph of `model`.
+    /// Builds the graph of `model`: its base rules and every scenario's.
     #[must_use]
     pub fn of(model: &Model) -> Graph {
         let bounds = Bounds::of(model);
@@ -367,6 +396,20 @@ impl Graph {
         Graph { graph }
     }
 
+    /// The graph of one scenario: the base model's rules less those the scenario
+    /// or an ancestor disables (`without rule`), and the rules the scenario and
+    /// its ancestors declare. [`crate::check::model::BASELINE`] gives the base model's graph.
+    #[must_use]
+    pub fn of_scenario(model: &Model, scenario: ScenarioId) -> Graph {
+        let mut g = Graph::of(model);
+        let active = rules_in(model, scenario);
+        g.graph.retain_edges(|g, e| match g[e].kind {
+            LinkKind::Rule(r) => active.get(r.index()).copied().unwrap_or(false),
+            LinkKind::Derived | LinkKind::Hazard => true,
+        });
+        g
+    }
+
     /// The links from `from` to `to`.
     pub fn links(&self, from: NodeId, to: NodeId) -> impl Iterator<Item = &Link> {
         self.graph
@@ -375,21 +418,32 @@ impl Graph {
     }
 }
 
+/// Per rule (by id), whether it takes part in `scenario`: a base rule that no
+/// scenario of the lineage disables, or a rule of the lineage.
+#[must_use]
+pub fn rules_in(model: &Model, scenario: ScenarioId) -> Vec<bool> {
+    let lineage = model.lineage(scenario);
+    let mut active: Vec<bool> = model
+        .rules
+        .iter()
+        .map(|r| r.scenario.is_none_or(|s| lineage.contains(&s)))
+        .collect();
+    for s in &lineage {
+        for (r, _) in &model.scenario(*s).without {
+            if let Some(a) = active.get_mut(r.index()) {
+                *a = false;
+            }
+        }
+    }
+    active
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::Limits;
-    use crate::load::NoImports;
 
     fn graph(text: &str) -> (Model, Graph) {
-        let a = crate::analyze(
-            &mut NoImports,
-            "t",
-            "t.whatif",
-            text.as_bytes().to_vec(),
-            &Limits::default(),
-        );
-        let model = a.model.expect("a model");
+        let model = crate::testing::analyzed(text).model.expect("a model");
         let g = Graph::of(&model);
         (model, g)
     }
@@ -416,5 +470,20 @@ mod tests {
         assert_eq!(sign(&m, &g, "trust", "engagement"), vec![Sign::Positive]);
         assert_eq!(sign(&m, &g, "outages", "engagement"), vec![Sign::Negative]);
         assert_eq!(sign(&m, &g, "trust", "loyalty"), vec![Sign::Unknown]);
+    }
+
+    #[test]
+    fn a_switch_between_fixed_values_has_the_sign_of_its_condition() {
+        let text = "model \"m\" { horizon 5 steps }\nparam risk = 1.5\nfactor staff = 0.5\nfactor x = 0.5\n\
+            factor short := if staff < 0.5 then 1 else 0\n\
+            factor mixed := if staff < 0.5 then x else 0\n\
+            factor overlap := if staff < 0.5 then x else 0.5\n\
+            event breach hazard = 0.01 * (if short > 0 then risk else 1)";
+        let (m, g) = graph(text);
+        assert_eq!(sign(&m, &g, "staff", "short"), vec![Sign::Negative]);
+        assert_eq!(sign(&m, &g, "short", "breach"), vec![Sign::Positive]);
+        // `then` reads another node, but never goes below `else`.
+        assert_eq!(sign(&m, &g, "staff", "mixed"), vec![Sign::Negative]);
+        assert_eq!(sign(&m, &g, "staff", "overlap"), vec![Sign::Unknown]);
     }
 }

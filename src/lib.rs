@@ -7,7 +7,9 @@
 //! [`check::Model`] and diagnostics; evaluation and rendering build on the model.
 //! [`analyze`] runs the first stages in one call.
 
+pub mod causes;
 pub mod check;
+pub mod cycles;
 pub mod diagnostic;
 pub mod diff;
 pub mod eval;
@@ -16,11 +18,14 @@ pub mod generate;
 pub mod graph;
 pub mod limits;
 pub mod load;
+pub mod loops;
 pub mod render;
 pub mod rng;
 pub mod snapshot;
 pub mod span;
 pub mod syntax;
+#[cfg(test)]
+mod testing;
 
 pub use diagnostic::Diagnostic;
 

@@ -7,6 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "structure/mod.rs"]
+mod structure;
+
 fn whatif() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatif"));
     cmd.env_remove("NO_COLOR")

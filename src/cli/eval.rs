@@ -73,6 +73,35 @@ impl EvalOptions {
     }
 }
 
+impl EvalOptions {
+    /// The library's options and the overrides, or the failure, printed.
+    pub fn read(
+        &self,
+        model: &Model,
+        reporter: &Reporter,
+    ) -> Result<(Options, Vec<Override>), Outcome> {
+        let options = self.options().map_err(|message| {
+            errorln!("error: {message}");
+            Outcome::Failure
+        })?;
+        let overrides = self.overrides(model, reporter).ok_or(Outcome::Failure)?;
+        Ok((options, overrides))
+    }
+}
+
+/// The scenario of an optional `--scenario` (`baseline` without one), or the
+/// failure, printed.
+pub fn one_scenario(model: &Model, name: Option<&String>) -> Result<ScenarioId, Outcome> {
+    let names: Vec<String> = name.into_iter().cloned().collect();
+    match scenarios(model, &names, false) {
+        Ok(ids) => Ok(ids[0]),
+        Err(message) => {
+            errorln!("error: {message}");
+            Err(Outcome::Failure)
+        }
+    }
+}
+
 /// `whatif eval FILE [--scenario NAME ... | --all]`
 #[derive(Debug, Args)]
 pub struct EvalArgs {

@@ -8,13 +8,16 @@ macro_rules! errorln {
     };
 }
 
+mod causes;
 mod check;
 mod diff;
 mod eval;
 mod explain;
 mod fmt;
 mod generate;
+mod graph;
 mod input;
+mod loops;
 mod progress;
 mod report;
 mod test;
@@ -126,6 +129,12 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
+    /// List the feedback loops: reinforcing, balancing or indeterminate.
+    Loops(loops::LoopsArgs),
+    /// Draw the cause-and-effect graph (DOT, Mermaid or JSON).
+    Graph(graph::GraphArgs),
+    /// The minimal sets of root causes that lead to an event (cut sets).
+    Causes(causes::CausesArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -205,6 +214,9 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args, &limits, &reporter, cli.global.quiet),
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
+        Command::Loops(args) => loops::run(args, &limits, &reporter),
+        Command::Graph(args) => graph::run(args, &limits, &reporter),
+        Command::Causes(args) => causes::run(args, &limits, &reporter),
     };
     outcome.code()
 }

@@ -2,7 +2,12 @@
 //! (JSON is [`crate::eval::Results::to_json`]). They build strings; printing
 //! them is the caller's business.
 
+pub mod causes;
 pub mod csv;
+pub mod dot;
+pub mod drawing;
+pub mod loops;
+pub mod mermaid;
 pub mod text;
 
 /// A number with at most `digits` significant digits, without trailing zeros.
