@@ -1,8 +1,9 @@
-//! Renderers: results in words and tables for people, and in CSV for tools
-//! (JSON is [`crate::eval::Results::to_json`]). They build strings; printing
+//! Renderers: results in words and tables for people, in CSV for tools, and
+//! the typed JSON outputs ([`json`]). They build strings and values; printing
 //! them is the caller's business.
 
 pub mod csv;
+pub mod json;
 pub mod text;
 
 /// A number with at most `digits` significant digits, without trailing zeros.
