@@ -7,6 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `init`, the shell, configuration and JSON Schemas (tests/ecosystem/).
+mod ecosystem;
+
 fn whatif() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatif"));
     cmd.env_remove("NO_COLOR")
