@@ -413,19 +413,26 @@ mod tests {
         );
         assert_eq!(where_(text, &errors[0]), (2, 1));
 
-        let text = "[eval]\nruns = \"many\"\n";
-        let errors = read(text).expect_err("a string for a number");
-        assert_eq!(where_(text, &errors[0]), (2, 8));
-
-        let text = "[eval]\nconfidence = 1.5\n[test]\nconfidence = 0\n";
-        let errors = read(text).expect_err("two bad values");
-        assert_eq!(errors.len(), 2);
-        assert_eq!(where_(text, &errors[0]), (2, 14));
-        assert_eq!(where_(text, &errors[1]), (4, 14));
-
-        let text = "[limits]\nmax-nodez = 5\n";
-        let errors = read(text).expect_err("an unknown limit");
-        assert_eq!(where_(text, &errors[0]), (2, 1));
+        // (file, what is wrong, where each problem is)
+        type Case<'a> = (&'a str, &'a str, &'a [(usize, usize)]);
+        let cases: [Case<'_>; 3] = [
+            (
+                "[eval]\nruns = \"many\"\n",
+                "a string for a number",
+                &[(2, 8)],
+            ),
+            (
+                "[eval]\nconfidence = 1.5\n[test]\nconfidence = 0\n",
+                "two bad values",
+                &[(2, 14), (4, 14)],
+            ),
+            ("[limits]\nmax-nodez = 5\n", "an unknown limit", &[(2, 1)]),
+        ];
+        for (text, what, places) in cases {
+            let errors = read(text).expect_err(what);
+            let found: Vec<(usize, usize)> = errors.iter().map(|e| where_(text, e)).collect();
+            assert_eq!(found, places, "{what}");
+        }
 
         let text = "[eval\nruns = 5\n";
         let errors = read(text).expect_err("not TOML");

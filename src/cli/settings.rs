@@ -293,10 +293,13 @@ pub fn find_config(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+    /// An environment of `vars` alone, as the functions that read it take it.
+    pub(in crate::cli) fn env<'a>(
+        vars: &'a [(&'a str, &'a str)],
+    ) -> impl Fn(&str) -> Option<OsString> + 'a {
         move |k| {
             vars.iter()
                 .find(|(n, _)| *n == k)

@@ -134,6 +134,13 @@ fn no_escape_codes_in_pipes() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains(ESC) && !err.contains(ESC), "{out}{err}");
+    // clap's help and errors too.
+    let (code, out, _) = run(&["eval", "--help"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains(ESC), "{out}");
+    let (code, _, err) = run(&["eval", "--bogus"]);
+    assert_eq!(code, 2);
+    assert!(!err.contains(ESC), "{err}");
     // Diagnostics too, and even when colour is forced but NO_COLOR is set.
     let bad = "tests/bad/unknown_name_did_you_mean.whatif";
     for env in [
@@ -588,25 +595,25 @@ fn every_json_output_validates_against_its_schema() {
 /// The eval JSON contract (issue 3) keeps its bytes: keys, order, layout.
 #[test]
 fn the_eval_json_contract_keeps_its_bytes() {
-    let (code, out, err) = run(&[
-        "eval",
-        "scenarios/fault_tree.whatif",
-        "--format",
-        "json",
-        "--runs",
-        "500",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    insta::assert_snapshot!("eval_json__fault_tree", out);
-    let (code, out, err) = run(&[
-        "explain",
-        "scenarios/x_platform.whatif",
-        "users.migration",
-        "--format",
-        "json",
-        "--runs",
-        "300",
-    ]);
-    assert_eq!(code, 0, "{err}");
-    insta::assert_snapshot!("explain_json__x_platform", out);
+    let cases = [
+        (
+            "eval_json__fault_tree",
+            &["eval", "scenarios/fault_tree.whatif", "--runs", "500"][..],
+        ),
+        (
+            "explain_json__x_platform",
+            &[
+                "explain",
+                "scenarios/x_platform.whatif",
+                "users.migration",
+                "--runs",
+                "300",
+            ],
+        ),
+    ];
+    for (name, args) in cases {
+        let (code, out, err) = run(&[args, &["--format", "json"]].concat());
+        assert_eq!(code, 0, "{err}");
+        insta::assert_snapshot!(name, out);
+    }
 }
