@@ -7,6 +7,7 @@ use miette::Severity;
 
 use crate::check::{CheckError, CheckWarning};
 use crate::load::LoadError;
+use crate::render::json;
 use crate::span::{SourceMap, Span};
 use crate::syntax::SyntaxError;
 
@@ -81,34 +82,39 @@ impl Diagnostic {
             .unwrap_or_default()
     }
 
-    /// The diagnostic as JSON: severity, code, message, file, line, column,
-    /// help and labels.
+    /// The diagnostic as JSON (see [`json::Diagnostic`]): severity, code,
+    /// message, file, line, column, help and labels.
     #[must_use]
-    pub fn to_json(&self, sources: &SourceMap) -> serde_json::Value {
+    pub fn to_json(&self, sources: &SourceMap) -> json::Diagnostic {
         let span = self.span();
         let file = sources.get(span.file);
         let (line, column) = file.line_col(span.start);
         let (end_line, end_column) = file.line_col(span.end);
-        let labels: Vec<serde_json::Value> = self
+        let labels = self
             .label_list()
             .into_iter()
-            .map(|(offset, len, label)| {
-                let (l, c) = file.line_col(u32::try_from(offset).unwrap_or(u32::MAX));
-                serde_json::json!({ "line": l, "column": c, "length": len, "label": label })
+            .map(|(offset, length, label)| {
+                let (line, column) = file.line_col(u32::try_from(offset).unwrap_or(u32::MAX));
+                json::Label {
+                    line,
+                    column,
+                    length,
+                    label,
+                }
             })
             .collect();
-        serde_json::json!({
-            "severity": if self.is_error() { "error" } else { "warning" },
-            "code": self.code_str(),
-            "message": self.to_string(),
-            "file": file.name,
-            "line": line,
-            "column": column,
-            "end_line": end_line,
-            "end_column": end_column,
-            "help": self.help_str(),
-            "labels": labels,
-        })
+        json::Diagnostic {
+            severity: if self.is_error() { "error" } else { "warning" }.to_string(),
+            code: self.code_str(),
+            message: self.to_string(),
+            file: file.name.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            help: self.help_str(),
+            labels,
+        }
     }
 }
 

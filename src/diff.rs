@@ -2,13 +2,12 @@
 //! on paired runs, the largest changes first, with the causal chains that one
 //! scenario has and the other lacks.
 
-use serde_json::{Value, json};
-
 use crate::check::Model;
 use crate::check::model::{NodeId, NodeKind, ScenarioId};
 use crate::eval::paired::{self, Measure, Pair};
 use crate::eval::{self, EvalError, Options};
 use crate::limits::Limits;
+use crate::render::json;
 use crate::span::SourceMap;
 
 /// Below this probability a consequence counts as absent…
@@ -197,34 +196,43 @@ pub fn diff(
 }
 
 impl Diff {
-    /// The comparison as JSON.
+    /// The comparison as JSON: see [`json::Diff`].
     #[must_use]
-    pub fn to_json(&self) -> Value {
-        json!({
-            "schema_version": 1,
-            "model": self.model,
-            "scenario": self.a,
-            "against": self.b,
-            "runs": self.runs,
-            "seed": self.seed,
-            "confidence": self.confidence,
-            "step": self.horizon,
-            "changes": self.changes.iter().map(|c| json!({
-                "node": c.node,
-                "kind": if c.kind == NodeKind::Event { "event" } else { "factor" },
-                "measure": if c.kind == NodeKind::Event { "probability" } else { "mean" },
-                "value": c.a,
-                "against": c.b,
-                "change": c.delta.0,
-                "interval": [c.delta.1, c.delta.2],
-                "crossing": c.crossing,
-            })).collect::<Vec<_>>(),
-            "chains": self.chains.iter().map(|c| json!({
-                "node": c.node,
-                "only_in": c.scenario,
-                "chain": c.chain,
-                "share": c.share,
-            })).collect::<Vec<_>>(),
-        })
+    pub fn to_json(&self) -> json::Diff {
+        let event = |c: &Change| c.kind == NodeKind::Event;
+        json::Diff {
+            schema_version: json::SCHEMA_VERSION,
+            model: self.model.clone(),
+            scenario: self.a.clone(),
+            against: self.b.clone(),
+            runs: self.runs,
+            seed: self.seed,
+            confidence: self.confidence,
+            step: self.horizon,
+            changes: self
+                .changes
+                .iter()
+                .map(|c| json::Change {
+                    node: c.node.clone(),
+                    kind: if event(c) { "event" } else { "factor" }.to_string(),
+                    measure: if event(c) { "probability" } else { "mean" }.to_string(),
+                    value: c.a,
+                    against: c.b,
+                    change: c.delta.0,
+                    interval: [c.delta.1, c.delta.2],
+                    crossing: c.crossing.map(str::to_string),
+                })
+                .collect(),
+            chains: self
+                .chains
+                .iter()
+                .map(|c| json::DeltaChain {
+                    node: c.node.clone(),
+                    only_in: c.scenario.clone(),
+                    chain: c.chain.clone(),
+                    share: c.share,
+                })
+                .collect(),
+        }
     }
 }

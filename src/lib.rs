@@ -4,11 +4,43 @@
 //! model flows one way through the stages, each a module with its own error type:
 //! [`load`] reads the files (through a [`load::Loader`] the caller supplies),
 //! [`syntax`] turns text into an AST, [`check`] turns ASTs into a checked
-//! [`check::Model`] and diagnostics; evaluation and rendering build on the model.
-//! [`analyze`] runs the first stages in one call.
+//! [`check::Model`] and diagnostics; [`eval`] evaluates a scenario into
+//! [`eval::Results`], which [`render`] turns into text, CSV and JSON.
+//! [`analyze`] and [`analyze_file`] run the first stages in one call.
+//!
+//! The library prints nothing and reads no terminal: depend on it with
+//! `default-features = false` to leave out the command line's dependencies
+//! (the `cli` feature). `docs/library.md` shows how to embed it and how to
+//! snapshot-test a model's consequences with insta.
+//!
+//! ```
+//! use whatif::eval::{self, Options};
+//! use whatif::limits::Limits;
+//! use whatif::load::NoImports;
+//!
+//! let text = r#"
+//! model "A rumour" { horizon 10 steps }
+//! event rumour  hazard = 0.2
+//! event panic
+//! rule spreads: when rumour then panic likely after 2
+//! scenario calm "What if nobody listens?" { without rule spreads }
+//! "#;
+//! let limits = Limits::default();
+//! let analysis = whatif::analyze(&mut NoImports, "rumour", "rumour.whatif", text.into(), &limits);
+//! let model = analysis.model.expect("the model checks");
+//! let scenario = model.scenario_named("baseline").expect("baseline always exists");
+//! let results = eval::run(&model, &analysis.sources, scenario, &[], &Options::default(), &limits)
+//!     .expect("the evaluation succeeds");
+//! let panic = results.event("panic").expect("an event of the model");
+//! assert!(panic.probability > 0.5 && panic.probability < 0.9);
+//! println!("panic: {}", results.scale.describe(panic.probability));
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod causes;
 pub mod check;
+pub mod config;
 pub mod cycles;
 pub mod diagnostic;
 pub mod diff;
@@ -30,6 +62,7 @@ mod testing;
 pub use diagnostic::Diagnostic;
 
 use check::Model;
+use check::scale::Scale;
 use limits::Limits;
 use span::{FileId, SourceMap};
 
@@ -62,6 +95,40 @@ pub fn analyze(
     bytes: Vec<u8>,
     limits: &Limits,
 ) -> Analysis {
+    analyze_with_scale(loader, key, name, bytes, limits, &Scale::ipcc())
+}
+
+/// Reads, parses and checks the model file at `path` and the files it imports
+/// (which stay inside its project root, see [`load::FsLoader`]).
+///
+/// The settings of the project's `whatif.toml` are not applied: to honour its
+/// likelihood scale or limits, read it with [`config`] and call
+/// [`analyze_with_scale`].
+///
+/// # Errors
+/// When the file cannot be read; everything wrong inside it is a diagnostic.
+pub fn analyze_file(path: &std::path::Path, limits: &Limits) -> std::io::Result<Analysis> {
+    let bytes = std::fs::read(path)?;
+    let key = path
+        .canonicalize()
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    let name = path.display().to_string();
+    let mut loader = load::FsLoader::for_model(path);
+    Ok(analyze(&mut loader, &key, &name, bytes, limits))
+}
+
+/// Like [`analyze`], with `scale` as the likelihood scale of a model whose
+/// header names none (what a project's `whatif.toml` may choose).
+pub fn analyze_with_scale(
+    loader: &mut dyn load::Loader,
+    key: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+    scale: &Scale,
+) -> Analysis {
     let files = load::load(loader, key, name, bytes, limits);
     let mut diagnostics: Vec<Diagnostic> = files
         .syntax_errors
@@ -76,7 +143,7 @@ pub fn analyze(
             .into_iter()
             .map(|(id, p)| (id, p.ast))
             .collect();
-        let checked = check::check(&files.sources, asts, limits);
+        let checked = check::check_with_scale(&files.sources, asts, limits, scale);
         diagnostics.extend(checked.errors.into_iter().map(Diagnostic::from));
         diagnostics.extend(checked.warnings.into_iter().map(Diagnostic::from));
         model = checked.model;

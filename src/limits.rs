@@ -62,6 +62,25 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// Every limit.
+    pub const ALL: [Limit; 8] = [
+        Limit::SourceBytes,
+        Limit::Depth,
+        Limit::Nodes,
+        Limit::Rules,
+        Limit::Imports,
+        Limit::Horizon,
+        Limit::Runs,
+        Limit::Work,
+    ];
+
+    /// Its key in `whatif.toml`'s `[limits]`: the flag without its dashes
+    /// (`max-nodes`).
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        self.flag().trim_start_matches('-')
+    }
+
     /// The command-line flag that changes this limit.
     #[must_use]
     pub fn flag(self) -> &'static str {
@@ -105,6 +124,38 @@ impl Limit {
             Limit::Horizon => limits.horizon,
             Limit::Runs => limits.runs,
             Limit::Work => limits.work,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets one limit (a value too large for the machine is the largest it has).
+    pub fn set(&mut self, limit: Limit, value: u64) {
+        let size = usize::try_from(value).unwrap_or(usize::MAX);
+        match limit {
+            Limit::SourceBytes => self.source_bytes = size,
+            Limit::Depth => self.depth = size,
+            Limit::Nodes => self.nodes = size,
+            Limit::Rules => self.rules = size,
+            Limit::Imports => self.imports = size,
+            Limit::Horizon => self.horizon = value,
+            Limit::Runs => self.runs = value,
+            Limit::Work => self.work = value,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_limit_is_set_and_read_by_name() {
+        let mut limits = Limits::default();
+        for (i, limit) in Limit::ALL.into_iter().enumerate() {
+            limits.set(limit, 1000 + i as u64);
+            assert_eq!(limit.value(&limits), 1000 + i as u64, "{}", limit.key());
+            assert_eq!(format!("--{}", limit.key()), limit.flag());
         }
     }
 }

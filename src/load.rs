@@ -78,8 +78,9 @@ impl FsLoader {
 /// The nearest folder from `dir` upward that holds a `whatif.toml`, else `dir`.
 #[must_use]
 pub fn project_root(dir: &Path) -> PathBuf {
-    dir.ancestors()
-        .find(|d| d.join("whatif.toml").is_file())
+    crate::config::find(dir)
+        .as_deref()
+        .and_then(Path::parent)
         .unwrap_or(dir)
         .to_path_buf()
 }
@@ -111,7 +112,8 @@ impl Loader for FsLoader {
 
 /// A path as shown to the user: relative to the working folder (`lib/a.whatif`,
 /// `..`, `.`) when they share more than the file system's root, else absolute.
-fn shown_path(path: &Path) -> String {
+#[must_use]
+pub fn shown_path(path: &Path) -> String {
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|c| c.canonicalize().ok());

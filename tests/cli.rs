@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `init`, the shell, configuration and JSON Schemas (tests/ecosystem/).
+mod ecosystem;
 #[path = "structure/mod.rs"]
 mod structure;
 

@@ -7,8 +7,8 @@ use super::model::{
     RuleEffects, RuleId, Scenario, ScenarioId, Start, Stat, StepSize, Steps, Verdict,
 };
 use super::resolve::{DISTRIBUTIONS, Scope, arguments, call_form};
-use super::scale::{Scale, Word};
-use super::{CheckError, Checker, KEYWORDS, Symbol, did_you_mean};
+use super::scale::{self, Scale, Word};
+use super::{CheckError, Checker, Symbol, did_you_mean};
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, NodeKind as AstKind, TimeUnit};
 
@@ -88,7 +88,7 @@ impl<'a> Checker<'a> {
             unit: TimeUnit::Step,
         };
         let mut steady = None;
-        let mut scale = Scale::ipcc();
+        let mut scale = self.default_scale.clone();
         let mut seen: Vec<(&str, Span)> = Vec::new();
         let settings = header.map_or(&[][..], |h| &h.settings[..]);
         for s in settings {
@@ -227,8 +227,7 @@ impl<'a> Checker<'a> {
                 for w in words {
                     // A keyword could never be read as a word where a likelihood
                     // stands: the grammar takes it for the clause it begins.
-                    if KEYWORDS.contains(&&*w.word.name) || RESERVED_WORDS.contains(&&*w.word.name)
-                    {
+                    if scale::is_reserved(&w.word.name) {
                         self.error(CheckError::KeywordName {
                             at: w.word.span,
                             name: w.word.name.to_string(),
@@ -241,10 +240,13 @@ impl<'a> Checker<'a> {
                         self.duplicate_setting(&w.word.name, w.word.span, first_span);
                         continue;
                     }
-                    let (p, lo, hi) = (w.point.value, w.lo.value, w.hi.value);
-                    let ok =
-                        [p, lo, hi].iter().all(|v| (0.0..=1.0).contains(v)) && lo <= p && p <= hi;
-                    if !ok {
+                    let word = Word {
+                        name: w.word.name.to_string(),
+                        point: w.point.value,
+                        lo: w.lo.value,
+                        hi: w.hi.value,
+                    };
+                    if !word.is_ordered() {
                         self.error(CheckError::BadSetting {
                             at: w.span,
                             problem: format!(
@@ -254,12 +256,7 @@ impl<'a> Checker<'a> {
                             help: Some("e.g. `likely = 0.8 in [0.66, 1]`".to_string()),
                         });
                     }
-                    out.push(Word {
-                        name: w.word.name.to_string(),
-                        point: p,
-                        lo,
-                        hi,
-                    });
+                    out.push(word);
                 }
                 Scale {
                     name: "custom".to_string(),

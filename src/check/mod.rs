@@ -23,6 +23,7 @@ use std::collections::HashMap;
 
 pub use error::{CheckError, CheckWarning, Num, format_number};
 pub use model::Model;
+use scale::Scale;
 
 use crate::limits::{Limit, Limits};
 use crate::span::{FileId, SourceMap, Span};
@@ -51,7 +52,19 @@ pub struct Checked {
 /// Checks a model made of `files`, the root file first, then its imports.
 /// `sources` holds their text (expectations quote themselves in reports).
 #[must_use]
-pub fn check(sources: &SourceMap, mut files: Vec<(FileId, ast::File)>, limits: &Limits) -> Checked {
+pub fn check(sources: &SourceMap, files: Vec<(FileId, ast::File)>, limits: &Limits) -> Checked {
+    check_with_scale(sources, files, limits, &Scale::ipcc())
+}
+
+/// Like [`check`], with `scale` as the likelihood scale when the model's header
+/// names none (a project's `whatif.toml` can choose it).
+#[must_use]
+pub fn check_with_scale(
+    sources: &SourceMap,
+    mut files: Vec<(FileId, ast::File)>,
+    limits: &Limits,
+    scale: &Scale,
+) -> Checked {
     // Top-level rules are most of a large model. They are taken out of the trees
     // and converted one by one, each dropped once converted, so the tree and the
     // model never both hold every rule.
@@ -77,6 +90,7 @@ pub fn check(sources: &SourceMap, mut files: Vec<(FileId, ast::File)>, limits: &
     }
     let refs: Vec<(FileId, &ast::File)> = files.iter().map(|(id, f)| (*id, f)).collect();
     let mut checker = Checker::new(limits);
+    checker.default_scale = scale.clone();
     checker.file_names = sources.files().map(|(_, f)| f.name.clone()).collect();
     checker.declare_top_rules(&top_rules);
     checker.declare(&refs);
@@ -146,6 +160,8 @@ struct Checker<'a> {
     model: Option<Model>,
     /// The baseline's values, once computed, for the warnings that need them.
     baseline: Option<Baseline>,
+    /// The likelihood scale of a model whose header names none.
+    default_scale: Scale,
 }
 
 /// What the warnings need of the baseline's values.
@@ -178,6 +194,7 @@ impl<'a> Checker<'a> {
             expect_sites: Vec::new(),
             model: None,
             baseline: None,
+            default_scale: Scale::ipcc(),
         }
     }
 
@@ -411,7 +428,10 @@ impl<'a> Checker<'a> {
 pub(crate) const LONGEST_SUGGESTED: usize = 64;
 
 /// "did you mean `x`?" for `name` among `candidates`, by edit distance.
-fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+pub(crate) fn did_you_mean<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
     if name.len() > LONGEST_SUGGESTED {
         return None;
     }

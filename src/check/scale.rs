@@ -22,6 +22,38 @@ pub struct Word {
     pub hi: f64,
 }
 
+impl Word {
+    /// Whether its point and interval are probabilities with lo ≤ point ≤ hi,
+    /// as every word of a scale needs.
+    #[must_use]
+    pub fn is_ordered(&self) -> bool {
+        [self.point, self.lo, self.hi]
+            .iter()
+            .all(|v| (0.0..=1.0).contains(v))
+            && self.lo <= self.point
+            && self.point <= self.hi
+    }
+}
+
+/// Whether `name` can be a likelihood word: an identifier other than a keyword,
+/// or a word that may follow a rule's effects (the grammar would take it for
+/// the clause it begins).
+#[must_use]
+pub fn can_be_word(name: &str) -> bool {
+    let mut chars = name.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    identifier && !is_reserved(name)
+}
+
+/// Whether `name` is a keyword or a word that may follow a rule's effects.
+#[must_use]
+pub(crate) fn is_reserved(name: &str) -> bool {
+    super::KEYWORDS.contains(&name) || super::items::RESERVED_WORDS.contains(&name)
+}
+
 /// A likelihood scale.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scale {

@@ -3,18 +3,16 @@
 use clap::{Args, ValueEnum};
 use whatif::causes::{self, CausesError, DEFAULT_MAX_SETS};
 use whatif::check::model::NodeKind;
-use whatif::limits::Limits;
 
 use super::eval::{EvalOptions, load_model, one_scenario};
-use super::report::Reporter;
-use super::{Outcome, render};
+use super::{Context, Outcome, render};
 
 /// `whatif causes FILE --scenario NAME EVENT`
 #[derive(Debug, Args)]
 pub struct CausesArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
-    file: String,
+    pub file: String,
     /// The event (qualified name, e.g. `advertisers.withdrawal`).
     #[arg(value_name = "EVENT")]
     node: String,
@@ -28,7 +26,7 @@ pub struct CausesArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SETS)]
     max_sets: usize,
     #[command(flatten)]
-    eval: EvalOptions,
+    pub eval: EvalOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,8 +36,9 @@ enum Format {
 }
 
 /// Runs `whatif causes`.
-pub fn run(args: &CausesArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
+pub fn run(args: &CausesArgs, ctx: &Context) -> Outcome {
+    let (limits, reporter) = (&ctx.settings.limits, &ctx.reporter);
+    let (model, sources) = match load_model(&args.file, ctx) {
         Ok(m) => m,
         Err(o) => return o,
     };
@@ -72,7 +71,7 @@ pub fn run(args: &CausesArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         Ok(s) => s,
         Err(o) => return o,
     };
-    let (options, overrides) = match args.eval.read(&model, reporter) {
+    let (options, overrides) = match args.eval.read(&model, ctx) {
         Ok(x) => x,
         Err(o) => return o,
     };

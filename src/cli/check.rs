@@ -1,19 +1,17 @@
 //! `whatif check`: read, parse and check models, and report every problem.
 
 use clap::{Args, ValueEnum};
-use whatif::limits::Limits;
-
 use whatif::check::Model;
+use whatif::render::json::{CheckReport, CheckedFile};
 
-use super::report::Reporter;
-use super::{Outcome, input, print_stderr, print_stdout};
+use super::{Context, Outcome, input, print_stderr, print_stdout};
 
 /// `whatif check FILE...`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The models to check (`-` reads standard input).
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub files: Vec<String>,
     /// Fail (exit 1) when there are warnings.
     #[arg(long)]
     deny_warnings: bool,
@@ -29,16 +27,20 @@ enum Format {
 }
 
 /// Runs `whatif check`.
-pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -> Outcome {
+pub fn run(args: &CheckArgs, ctx: &Context) -> Outcome {
+    let quiet = ctx.quiet();
     let mut outcome = Outcome::Success;
     let mut json_files = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
     for arg in &args.files {
-        let input = match input::read(arg) {
+        let input = match input::read(arg, ctx) {
             Ok(i) => i,
             Err(message) => {
                 if args.format == Format::Json {
-                    json_files.push(serde_json::json!({ "file": arg, "error": message }));
+                    json_files.push(CheckedFile::Unreadable {
+                        file: arg.clone(),
+                        error: message,
+                    });
                 } else {
                     print_stderr(&format!("error: {message}\n"));
                 }
@@ -48,7 +50,7 @@ pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) 
             }
         };
         let name = input.name.clone();
-        let analysis = input::analyze(input, limits);
+        let analysis = input::analyze(input, ctx);
         let file_errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
         let file_warnings = analysis.diagnostics.len() - file_errors;
         errors += file_errors;
@@ -60,15 +62,18 @@ pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) 
         }
         match args.format {
             Format::Json => {
-                let diags: Vec<_> = analysis
-                    .diagnostics
-                    .iter()
-                    .map(|d| d.to_json(&analysis.sources))
-                    .collect();
-                json_files.push(serde_json::json!({ "file": name, "diagnostics": diags }));
+                json_files.push(CheckedFile::Read {
+                    file: name,
+                    diagnostics: analysis
+                        .diagnostics
+                        .iter()
+                        .map(|d| d.to_json(&analysis.sources))
+                        .collect(),
+                });
             }
             Format::Text => {
-                reporter.print_all(&analysis.diagnostics, &analysis.sources);
+                ctx.reporter
+                    .print_all(&analysis.diagnostics, &analysis.sources);
                 if !quiet && let Some(model) = &analysis.model {
                     outcome = outcome.max(print_stdout(&summary(
                         &name,
@@ -81,10 +86,12 @@ pub fn run(args: &CheckArgs, limits: &Limits, reporter: &Reporter, quiet: bool) 
         }
     }
     if args.format == Format::Json {
-        let out =
-            serde_json::json!({ "files": json_files, "errors": errors, "warnings": warnings });
-        let json = serde_json::to_string_pretty(&out).unwrap_or_default();
-        outcome = outcome.max(print_stdout(&format!("{json}\n")));
+        let report = CheckReport {
+            files: json_files,
+            errors,
+            warnings,
+        };
+        outcome = outcome.max(print_stdout(&super::json(&report)));
     } else if !quiet && errors > 0 {
         print_stderr(&format!(
             "{}, {}\n",

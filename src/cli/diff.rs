@@ -6,19 +6,17 @@ use clap::{Args, ValueEnum};
 use whatif::check::model::NodeKind;
 use whatif::check::scale::percent;
 use whatif::diff::{Diff, diff};
-use whatif::limits::Limits;
 use whatif::render::{num, points, signed};
 
 use super::eval::{EvalOptions, load_model, scenarios};
-use super::report::Reporter;
-use super::{Outcome, print_stdout};
+use super::{Context, Outcome, print_stdout};
 
 /// `whatif diff FILE A [B]`
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The model.
+    /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
-    file: String,
+    pub file: String,
     /// The scenario whose changes to show.
     #[arg(value_name = "A")]
     a: String,
@@ -29,7 +27,7 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
-    eval: EvalOptions,
+    pub eval: EvalOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,8 +37,8 @@ enum Format {
 }
 
 /// Runs `whatif diff`.
-pub fn run(args: &DiffArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
+pub fn run(args: &DiffArgs, ctx: &Context) -> Outcome {
+    let (model, sources) = match load_model(&args.file, ctx) {
         Ok(m) => m,
         Err(o) => return o,
     };
@@ -51,32 +49,30 @@ pub fn run(args: &DiffArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
             return Outcome::Failure;
         }
     };
-    let options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
-    };
+    let options = args.eval.options(&ctx.settings);
     if !args.eval.set.is_empty() || args.eval.exact {
         errorln!(
             "error: `diff` compares scenarios on paired Monte Carlo runs; `--set` and `--exact` do not apply"
         );
         return Outcome::Failure;
     }
-    let d = match diff(&model, &sources, ids[0], ids[1], &options, limits) {
+    let d = match diff(
+        &model,
+        &sources,
+        ids[0],
+        ids[1],
+        &options,
+        &ctx.settings.limits,
+    ) {
         Ok(d) => d,
         Err(e) => {
-            reporter.print_eval_error(&e, &sources);
+            ctx.reporter.print_eval_error(&e, &sources);
             return Outcome::Failure;
         }
     };
     let text = match args.format {
         Format::Text => text(&d),
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&d.to_json()).unwrap_or_default()
-        ),
+        Format::Json => super::json(&d.to_json()),
     };
     print_stdout(&text)
 }

@@ -5,11 +5,12 @@ use whatif::check::Model;
 use whatif::check::model::ScenarioId;
 use whatif::check::values::Override;
 use whatif::eval::{self, Options, Results};
-use whatif::limits::Limits;
+use whatif::render::json::EvalOutput;
 use whatif::span::SourceMap;
 
 use super::report::Reporter;
-use super::{Outcome, input, render};
+use super::settings::Settings;
+use super::{Context, Outcome, input, render};
 
 /// Options shared by the commands that evaluate.
 #[derive(Debug, Args, Clone)]
@@ -36,25 +37,17 @@ pub struct EvalOptions {
 }
 
 impl EvalOptions {
-    /// The library's options, or a message for a bad flag.
-    pub fn options(&self) -> Result<Options, String> {
-        let d = Options::default();
-        let confidence = self.confidence.unwrap_or(d.confidence);
-        if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(format!(
-                "--confidence must be between 0 and 1 (exclusive), not {confidence}"
-            ));
-        }
-        Ok(Options {
-            runs: self.runs.unwrap_or(d.runs),
-            seed: self.seed.unwrap_or(d.seed),
-            threads: self.threads.unwrap_or(d.threads),
-            confidence,
+    /// The library's options: the settings (these flags included, see
+    /// `settings.rs`) and `--exact`.
+    pub fn options(&self, settings: &Settings) -> Options {
+        Options {
+            runs: settings.runs.value,
+            seed: settings.seed.value,
+            threads: settings.threads.value,
+            confidence: settings.confidence.value,
             exact: self.exact,
-            explain: Vec::new(),
-            blocks: None,
-            progress: None,
-        })
+            ..Options::default()
+        }
     }
 
     /// The overrides, read against `model`.
@@ -75,17 +68,11 @@ impl EvalOptions {
 
 impl EvalOptions {
     /// The library's options and the overrides, or the failure, printed.
-    pub fn read(
-        &self,
-        model: &Model,
-        reporter: &Reporter,
-    ) -> Result<(Options, Vec<Override>), Outcome> {
-        let options = self.options().map_err(|message| {
-            errorln!("error: {message}");
-            Outcome::Failure
-        })?;
-        let overrides = self.overrides(model, reporter).ok_or(Outcome::Failure)?;
-        Ok((options, overrides))
+    pub fn read(&self, model: &Model, ctx: &Context) -> Result<(Options, Vec<Override>), Outcome> {
+        let overrides = self
+            .overrides(model, &ctx.reporter)
+            .ok_or(Outcome::Failure)?;
+        Ok((self.options(&ctx.settings), overrides))
     }
 }
 
@@ -107,7 +94,7 @@ pub fn one_scenario(model: &Model, name: Option<&String>) -> Result<ScenarioId, 
 pub struct EvalArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
-    file: String,
+    pub file: String,
     /// A scenario to evaluate (repeatable) [default: baseline].
     #[arg(long, short, value_name = "NAME")]
     scenario: Vec<String>,
@@ -118,7 +105,7 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
-    eval: EvalOptions,
+    pub eval: EvalOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -129,16 +116,12 @@ enum Format {
 }
 
 /// A checked model, or the outcome of failing to get one (diagnostics printed).
-pub fn load_model(
-    file: &str,
-    limits: &Limits,
-    reporter: &Reporter,
-) -> Result<(Model, SourceMap), Outcome> {
-    let input = input::read(file).map_err(|message| {
+pub fn load_model(file: &str, ctx: &Context) -> Result<(Model, SourceMap), Outcome> {
+    let input = input::read(file, ctx).map_err(|message| {
         errorln!("error: {message}");
         Outcome::Failure
     })?;
-    let analysis = input::analyze(input, limits);
+    let analysis = input::analyze(input, ctx);
     let errors: Vec<_> = analysis
         .diagnostics
         .iter()
@@ -148,7 +131,8 @@ pub fn load_model(
     match analysis.model {
         Some(model) if errors.is_empty() => Ok((model, analysis.sources)),
         _ => {
-            reporter.print_all(&analysis.diagnostics, &analysis.sources);
+            ctx.reporter
+                .print_all(&analysis.diagnostics, &analysis.sources);
             Err(Outcome::Failure)
         }
     }
@@ -175,39 +159,49 @@ pub fn scenarios(model: &Model, names: &[String], all: bool) -> Result<Vec<Scena
         .collect()
 }
 
-/// Evaluates one scenario, reporting a failure as a diagnostic.
+/// Evaluates one scenario, reporting a failure as a diagnostic (and, with
+/// `-v`, how long it took).
 pub fn evaluate(
     model: &Model,
     sources: &SourceMap,
     scenario: ScenarioId,
     overrides: &[Override],
     options: &Options,
-    limits: &Limits,
-    reporter: &Reporter,
+    ctx: &Context,
 ) -> Option<Results> {
-    match eval::run(model, sources, scenario, overrides, options, limits) {
-        Ok(r) => Some(r),
+    let started = std::time::Instant::now();
+    match eval::run(
+        model,
+        sources,
+        scenario,
+        overrides,
+        options,
+        &ctx.settings.limits,
+    ) {
+        Ok(r) => {
+            ctx.note(&format!(
+                "evaluated `{}`: {} runs in {:.0?}",
+                r.scenario,
+                r.runs,
+                started.elapsed()
+            ));
+            Some(r)
+        }
         Err(e) => {
-            reporter.print_eval_error(&e, sources);
+            ctx.reporter.print_eval_error(&e, sources);
             None
         }
     }
 }
 
 /// Runs `whatif eval`.
-pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
+pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
+    let (model, sources) = match load_model(&args.file, ctx) {
         Ok(m) => m,
         Err(o) => return o,
     };
-    let options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
-    };
-    let Some(overrides) = args.eval.overrides(&model, reporter) else {
+    let options = args.eval.options(&ctx.settings);
+    let Some(overrides) = args.eval.overrides(&model, &ctx.reporter) else {
         return Outcome::Failure;
     };
     let ids = match scenarios(&model, &args.scenario, args.all) {
@@ -217,7 +211,7 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
             return Outcome::Failure;
         }
     };
-    let bar = !quiet && !options.exact && args.format != Format::Json;
+    let bar = !ctx.quiet() && !options.exact && args.format != Format::Json;
     let total = options.runs.saturating_mul(ids.len() as u64);
     let results = super::progress::track(bar, total, |progress| {
         let options = Options {
@@ -225,7 +219,7 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
             ..options.clone()
         };
         ids.iter()
-            .map(|&id| evaluate(&model, &sources, id, &overrides, &options, limits, reporter))
+            .map(|&id| evaluate(&model, &sources, id, &overrides, &options, ctx))
             .collect::<Option<Vec<Results>>>()
     });
     let Some(results) = results else {
@@ -238,15 +232,12 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
             .collect::<Vec<_>>()
             .join("\n"),
         Format::Json => {
-            let value = if args.all || results.len() > 1 {
-                serde_json::Value::Array(results.iter().map(Results::to_json).collect())
-            } else {
-                results.first().map(Results::to_json).unwrap_or_default()
+            let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
+            let output = match list.pop() {
+                Some(one) if list.is_empty() && !args.all => EvalOutput::One(one),
+                last => EvalOutput::Many(list.into_iter().chain(last).collect()),
             };
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            )
+            super::json(&output)
         }
         Format::Csv => render::csv::results(&results),
     };

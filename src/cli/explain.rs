@@ -2,19 +2,16 @@
 
 use clap::{Args, ValueEnum};
 use whatif::check::model::NodeKind;
-use whatif::eval;
-use whatif::limits::Limits;
 
-use super::eval::{EvalOptions, load_model, scenarios};
-use super::report::Reporter;
-use super::{Outcome, render};
+use super::eval::{EvalOptions, evaluate, load_model, scenarios};
+use super::{Context, Outcome, render};
 
 /// `whatif explain FILE --scenario NAME NODE`
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
-    file: String,
+    pub file: String,
     /// The event to explain (qualified name, e.g. `advertisers.withdrawal`).
     #[arg(value_name = "EVENT")]
     node: String,
@@ -25,7 +22,7 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
-    eval: EvalOptions,
+    pub eval: EvalOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,8 +32,8 @@ enum Format {
 }
 
 /// Runs `whatif explain`.
-pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
+pub fn run(args: &ExplainArgs, ctx: &Context) -> Outcome {
+    let (model, sources) = match load_model(&args.file, ctx) {
         Ok(m) => m,
         Err(o) => return o,
     };
@@ -69,35 +66,25 @@ pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter, quiet: bool
             return Outcome::Failure;
         }
     };
-    let mut options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
-    };
+    let mut options = args.eval.options(&ctx.settings);
     if options.exact {
         errorln!("error: explanations come from Monte Carlo runs; drop `--exact`");
         return Outcome::Failure;
     }
     options.explain = vec![node];
-    let Some(overrides) = args.eval.overrides(&model, reporter) else {
+    let Some(overrides) = args.eval.overrides(&model, &ctx.reporter) else {
         return Outcome::Failure;
     };
-    let bar = !quiet && args.format != Format::Json;
+    let bar = !ctx.quiet() && args.format != Format::Json;
     let results = super::progress::track(bar, options.runs, |progress| {
-        let options = eval::Options {
+        let options = whatif::eval::Options {
             progress,
             ..options.clone()
         };
-        eval::run(&model, &sources, scenario, &overrides, &options, limits)
+        evaluate(&model, &sources, scenario, &overrides, &options, ctx)
     });
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => {
-            reporter.print_eval_error(&e, &sources);
-            return Outcome::Failure;
-        }
+    let Some(results) = results else {
+        return Outcome::Failure;
     };
     let Some(x) = results.explanations.first() else {
         return Outcome::Failure;
@@ -113,10 +100,7 @@ pub fn run(args: &ExplainArgs, limits: &Limits, reporter: &Reporter, quiet: bool
             );
             head + &render::text::explanation(x)
         }
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&x.to_json()).unwrap_or_default()
-        ),
+        Format::Json => super::json(&x.to_json()),
     };
     super::print_stdout(&text)
 }

@@ -9,15 +9,14 @@ use whatif::limits::Limits;
 use whatif::span::SourceMap;
 use whatif::syntax;
 
-use super::report::Reporter;
-use super::{Outcome, input, print_stderr, print_stdout};
+use super::{Context, Outcome, input, print_stderr, print_stdout};
 
 /// `whatif fmt [--check | --write] FILE...`
 #[derive(Debug, Args)]
 pub struct FmtArgs {
     /// The models to format (`-` reads standard input).
     #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    pub files: Vec<String>,
     /// Print nothing; exit 1 when a file is not in the canonical layout.
     #[arg(long, conflicts_with = "write")]
     check: bool,
@@ -27,10 +26,10 @@ pub struct FmtArgs {
 }
 
 /// Runs `whatif fmt`.
-pub fn run(args: &FmtArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
+pub fn run(args: &FmtArgs, ctx: &Context) -> Outcome {
     let mut outcome = Outcome::Success;
     for arg in &args.files {
-        let input = match input::read(arg) {
+        let input = match input::read(arg, ctx) {
             Ok(i) => i,
             Err(message) => {
                 print_stderr(&format!("error: {message}\n"));
@@ -38,10 +37,10 @@ pub fn run(args: &FmtArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
                 continue;
             }
         };
-        let formatted = match format_bytes(&input.name, input.bytes.clone(), limits) {
+        let formatted = match format_bytes(&input.name, input.bytes.clone(), &ctx.settings.limits) {
             Ok(f) => f,
             Err((diagnostics, sources)) => {
-                reporter.print_all(&diagnostics, &sources);
+                ctx.reporter.print_all(&diagnostics, &sources);
                 outcome = outcome.max(Outcome::Failure);
                 continue;
             }

@@ -3,19 +3,17 @@
 use clap::{Args, ValueEnum};
 use whatif::check::values;
 use whatif::graph::Graph;
-use whatif::limits::Limits;
 use whatif::render::drawing::Drawing;
 
 use super::eval::{EvalOptions, evaluate, load_model, one_scenario};
-use super::report::Reporter;
-use super::{Outcome, render};
+use super::{Context, Outcome, render};
 
 /// `whatif graph FILE [--scenario NAME] --format dot|mermaid|json`
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
-    file: String,
+    pub file: String,
     /// Draw this scenario's rules and shade nodes by its evaluation:
     /// events by probability, factors by change over the horizon
     /// [default: the base model, unshaded].
@@ -25,7 +23,7 @@ pub struct GraphArgs {
     #[arg(long, value_enum, default_value_t = Format::Dot)]
     format: Format,
     #[command(flatten)]
-    eval: EvalOptions,
+    pub eval: EvalOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,12 +37,13 @@ enum Format {
 }
 
 /// Runs `whatif graph`.
-pub fn run(args: &GraphArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
+pub fn run(args: &GraphArgs, ctx: &Context) -> Outcome {
+    let (limits, reporter) = (&ctx.settings.limits, &ctx.reporter);
+    let (model, sources) = match load_model(&args.file, ctx) {
         Ok(m) => m,
         Err(o) => return o,
     };
-    let (options, overrides) = match args.eval.read(&model, reporter) {
+    let (options, overrides) = match args.eval.read(&model, ctx) {
         Ok(x) => x,
         Err(o) => return o,
     };
@@ -63,9 +62,7 @@ pub fn run(args: &GraphArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
     };
     let results = match args.scenario {
         None => None,
-        Some(_) => match evaluate(
-            &model, &sources, scenario, &overrides, &options, limits, reporter,
-        ) {
+        Some(_) => match evaluate(&model, &sources, scenario, &overrides, &options, ctx) {
             Some(r) => Some(r),
             None => return Outcome::Failure,
         },

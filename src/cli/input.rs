@@ -1,31 +1,36 @@
 //! Reading the models named on the command line (`-` is standard input).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use whatif::Analysis;
-use whatif::limits::Limits;
 use whatif::load::{FsLoader, NoImports, plain_io_error};
+
+use super::Context;
 
 /// A model named on the command line.
 pub struct Input {
     /// The name shown in diagnostics.
     pub name: String,
     /// The path, or `None` for standard input.
-    pub path: Option<std::path::PathBuf>,
+    pub path: Option<PathBuf>,
     /// The raw contents.
     pub bytes: Vec<u8>,
 }
 
-/// Reads `arg` (a path, or `-` for standard input).
-pub fn read(arg: &str) -> Result<Input, String> {
+/// Reads `arg` (a path, or `-` for standard input, named by
+/// `--stdin-filename` when given).
+pub fn read(arg: &str, ctx: &Context) -> Result<Input, String> {
     if arg == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(Input {
-            name: "<stdin>".to_string(),
+            name: ctx
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".to_string()),
             path: None,
             bytes,
         });
@@ -40,18 +45,34 @@ pub fn read(arg: &str) -> Result<Input, String> {
     })
 }
 
-/// Parses and checks an input, with its imports.
-pub fn analyze(input: Input, limits: &Limits) -> Analysis {
-    match &input.path {
+/// Parses and checks an input, with its imports, under the project's settings.
+/// Standard input imports relative to `--stdin-filename` when given, and
+/// imports nothing otherwise.
+pub fn analyze(input: Input, ctx: &Context) -> Analysis {
+    let limits = &ctx.settings.limits;
+    let scale = &ctx.settings.scale.value;
+    let located = input
+        .path
+        .clone()
+        .or_else(|| ctx.stdin_filename.as_ref().map(PathBuf::from));
+    match located {
         Some(path) => {
             let key = path
                 .canonicalize()
+                .or_else(|_| std::path::absolute(&path))
                 .unwrap_or_else(|_| path.clone())
                 .display()
                 .to_string();
-            let mut loader = FsLoader::for_model(path);
-            whatif::analyze(&mut loader, &key, &input.name, input.bytes, limits)
+            let mut loader = FsLoader::for_model(&path);
+            whatif::analyze_with_scale(&mut loader, &key, &input.name, input.bytes, limits, scale)
         }
-        None => whatif::analyze(&mut NoImports, "<stdin>", &input.name, input.bytes, limits),
+        None => whatif::analyze_with_scale(
+            &mut NoImports,
+            "<stdin>",
+            &input.name,
+            input.bytes,
+            limits,
+            scale,
+        ),
     }
 }

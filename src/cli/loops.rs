@@ -2,19 +2,17 @@
 
 use clap::{Args, ValueEnum};
 use whatif::graph::Graph;
-use whatif::limits::Limits;
 use whatif::loops::{self, DEFAULT_MAX_LOOPS};
 
 use super::eval::{load_model, one_scenario};
-use super::report::Reporter;
-use super::{Outcome, render};
+use super::{Context, Outcome, render};
 
 /// `whatif loops FILE [--scenario NAME]`
 #[derive(Debug, Args)]
 pub struct LoopsArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
-    file: String,
+    pub file: String,
     /// The scenario whose rules count (its own, less those it disables)
     /// [default: baseline, the base model's rules].
     #[arg(long, short, value_name = "NAME")]
@@ -34,8 +32,9 @@ enum Format {
 }
 
 /// Runs `whatif loops`.
-pub fn run(args: &LoopsArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
-    let (model, _) = match load_model(&args.file, limits, reporter) {
+pub fn run(args: &LoopsArgs, ctx: &Context) -> Outcome {
+    let reporter = &ctx.reporter;
+    let (model, _) = match load_model(&args.file, ctx) {
         Ok(m) => m,
         Err(o) => return o,
     };

@@ -10,37 +10,44 @@ macro_rules! errorln {
 
 mod causes;
 mod check;
+mod color;
+mod completions;
 mod diff;
 mod eval;
+mod exit;
 mod explain;
 mod fmt;
 mod generate;
 mod graph;
+mod init;
 mod input;
 mod loops;
+mod man;
 mod progress;
 mod report;
+mod schema;
+mod settings;
 mod test;
 
+use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use whatif::limits::Limits;
+use whatif::config::{self, Config};
+use whatif::limits::Limit;
 use whatif::render;
+use whatif::span::SourceMap;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success (a report succeeds whatever it shows)
-  1  the tool ran and found a problem you asked about: an expectation failed,
-     `fmt --check` would change a file, `check --deny-warnings` found warnings
-  2  the input could not be read, parsed or validated, a limit was exceeded,
-     an evaluation failed, or the command line was wrong";
+use color::{Color, Paint};
+use report::Reporter;
+use settings::Settings;
 
 /// Scenario analysis for cause-and-effect models: check, evaluate, explain and
 /// test `.whatif` models.
 #[derive(Debug, Parser)]
-#[command(name = "whatif", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "whatif", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,21 +58,23 @@ struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 struct Global {
-    /// When to colour diagnostics.
-    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    /// When to colour: `auto` colours a terminal unless `NO_COLOR` is set
+    /// (or when `CLICOLOR_FORCE` is).
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true, value_name = "WHEN")]
     color: Color,
-    /// Print only what was asked for (no summaries).
-    #[arg(short, long, global = true)]
+    /// Print only what was asked for: no summaries, no passing tests.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+    /// Say more on standard error: the settings and where each came from, and
+    /// how long each evaluation took.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// The path a model read from standard input (`-`) stands for: its name in
+    /// diagnostics, the folder its imports and `whatif.toml` are found from.
+    #[arg(long, global = true, value_name = "PATH")]
+    stdin_filename: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Color {
-    Auto,
-    Always,
-    Never,
 }
 
 /// Resource limits (see `Limits` in the library for the defaults).
@@ -98,18 +107,22 @@ struct LimitArgs {
 }
 
 impl LimitArgs {
-    fn limits(&self) -> Limits {
-        let d = Limits::default();
-        Limits {
-            source_bytes: self.max_source_bytes.unwrap_or(d.source_bytes),
-            depth: self.max_depth.unwrap_or(d.depth),
-            nodes: self.max_nodes.unwrap_or(d.nodes),
-            rules: self.max_rules.unwrap_or(d.rules),
-            imports: self.max_imports.unwrap_or(d.imports),
-            horizon: self.max_horizon.unwrap_or(d.horizon),
-            runs: self.max_runs.unwrap_or(d.runs),
-            work: self.max_work.unwrap_or(d.work),
-        }
+    /// The limits given as flags.
+    fn given(&self) -> Vec<(Limit, u64)> {
+        let size = |v: Option<usize>| v.map(|n| u64::try_from(n).unwrap_or(u64::MAX));
+        [
+            (Limit::SourceBytes, size(self.max_source_bytes)),
+            (Limit::Depth, size(self.max_depth)),
+            (Limit::Nodes, size(self.max_nodes)),
+            (Limit::Rules, size(self.max_rules)),
+            (Limit::Imports, size(self.max_imports)),
+            (Limit::Horizon, self.max_horizon),
+            (Limit::Runs, self.max_runs),
+            (Limit::Work, self.max_work),
+        ]
+        .into_iter()
+        .filter_map(|(l, v)| v.map(|v| (l, v)))
+        .collect()
     }
 }
 
@@ -127,6 +140,14 @@ enum Command {
     Test(test::TestArgs),
     /// Compare a scenario with another (paired runs): what changes, and why.
     Diff(diff::DiffArgs),
+    /// Start a model project: an example model, whatif.toml, README, .gitignore.
+    Init(init::InitArgs),
+    /// Print the JSON Schema of a `--format json` output.
+    Schema(schema::SchemaArgs),
+    /// Print a shell's completion script.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff).
+    Man(man::ManArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
     /// List the feedback loops: reinforcing, balancing or indeterminate.
@@ -135,6 +156,109 @@ enum Command {
     Graph(graph::GraphArgs),
     /// The minimal sets of root causes that lead to an event (cut sets).
     Causes(causes::CausesArgs),
+}
+
+impl Command {
+    /// The models (files or folders) named on the command line, whose project's
+    /// `whatif.toml` holds the settings; none for commands that read no model.
+    fn model_paths(&self) -> Vec<&str> {
+        match self {
+            Command::Check(a) => a.files.iter().map(String::as_str).collect(),
+            Command::Fmt(a) => a.files.iter().map(String::as_str).collect(),
+            Command::Eval(a) => vec![a.file.as_str()],
+            Command::Explain(a) => vec![a.file.as_str()],
+            Command::Diff(a) => vec![a.file.as_str()],
+            Command::Loops(a) => vec![a.file.as_str()],
+            Command::Graph(a) => vec![a.file.as_str()],
+            Command::Causes(a) => vec![a.file.as_str()],
+            Command::Test(a) => a.paths.iter().map(String::as_str).collect(),
+            Command::Init(_)
+            | Command::Schema(_)
+            | Command::Completions(_)
+            | Command::Man(_)
+            | Command::Generate(_) => Vec::new(),
+        }
+    }
+
+    /// Whether the command reads models (and so project settings).
+    fn reads_models(&self) -> bool {
+        !self.model_paths().is_empty() || matches!(self, Command::Test(_))
+    }
+
+    /// The settings given as flags to this command.
+    fn flags(&self, global: &Global) -> Result<Config, String> {
+        let mut c = Config {
+            limits: global.limits.given(),
+            ..Config::default()
+        };
+        let eval = match self {
+            Command::Eval(a) => Some(&a.eval),
+            Command::Explain(a) => Some(&a.eval),
+            Command::Diff(a) => Some(&a.eval),
+            Command::Test(a) => Some(&a.eval),
+            Command::Graph(a) => Some(&a.eval),
+            Command::Causes(a) => Some(&a.eval),
+            _ => None,
+        };
+        if let Some(e) = eval {
+            if let Some(confidence) = e.confidence
+                && !config::valid_confidence(confidence)
+            {
+                return Err(format!(
+                    "--confidence must be between 0 and 1 (exclusive), not {confidence}"
+                ));
+            }
+            c.runs = e.runs;
+            c.seed = e.seed;
+            c.threads = e.threads;
+            // `whatif test --confidence` is the confidence of its verdicts.
+            if matches!(self, Command::Test(_)) {
+                c.test_confidence = e.confidence;
+            } else {
+                c.confidence = e.confidence;
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// `-q`: only what was asked for.
+    Quiet,
+    /// The default.
+    Normal,
+    /// `-v`: settings and timings on standard error.
+    Verbose,
+}
+
+/// What every command works with: its settings, and the terminal.
+pub struct Context {
+    /// Every setting, resolved from flags, environment, file and defaults.
+    pub settings: Settings,
+    /// Diagnostics on standard error.
+    pub reporter: Reporter,
+    /// Colours on standard output.
+    pub paint: Paint,
+    /// How much to say.
+    pub verbosity: Verbosity,
+    /// The path standard input stands for (`--stdin-filename`).
+    pub stdin_filename: Option<String>,
+}
+
+impl Context {
+    /// Whether `-q` was given.
+    pub fn quiet(&self) -> bool {
+        self.verbosity == Verbosity::Quiet
+    }
+
+    /// Prints a note on standard error with `-v`.
+    pub fn note(&self, text: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            print_stderr(&format!("whatif: {text}\n"));
+        }
+    }
 }
 
 /// The outcome of a command, as an exit code.
@@ -186,6 +310,15 @@ pub fn print_stdout(text: &str) -> Outcome {
     }
 }
 
+/// A JSON output as printed: pretty, with a final newline.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    // Serializing these types cannot fail: every map has string keys.
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
+}
+
 /// Prints diagnostics and messages; standard error closed or broken is no
 /// reason to panic (`eprint!` would), and there is nowhere left to complain.
 pub fn print_stderr(text: &str) {
@@ -194,29 +327,117 @@ pub fn print_stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
+/// The command line's definition, with the exit codes after every command's
+/// help.
+fn definition(color: clap::ColorChoice) -> clap::Command {
+    Cli::command()
+        .color(color)
+        .after_help(exit::help())
+        .mut_subcommands(|c| c.after_help(exit::help()))
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let color = Color::from_args(&args);
+    let env = |k: &str| std::env::var_os(k);
+    let stderr_color = color.enabled(std::io::stderr().is_terminal(), env);
+    let stdout_color = color.enabled(std::io::stdout().is_terminal(), env);
+    let parsed = definition(color.for_clap())
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            // `--help` and `--version` print to standard output and succeed.
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
-    let reporter = report::Reporter::new(cli.global.color);
-    let limits = cli.global.limits.limits();
+    let reporter = Reporter::new(stderr_color);
+    let verbosity = if cli.global.quiet {
+        Verbosity::Quiet
+    } else if cli.global.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let settings = match resolve_settings(&cli, &reporter) {
+        Ok(s) => s,
+        Err(outcome) => return outcome.code(),
+    };
+    let ctx = Context {
+        settings,
+        reporter,
+        paint: Paint::new(stdout_color),
+        verbosity,
+        stdin_filename: cli.global.stdin_filename.clone(),
+    };
+    if cli.command.reads_models() && verbosity == Verbosity::Verbose {
+        print_stderr(&ctx.settings.report());
+    }
     let outcome = match &cli.command {
-        Command::Check(args) => check::run(args, &limits, &reporter, cli.global.quiet),
-        Command::Fmt(args) => fmt::run(args, &limits, &reporter),
+        Command::Check(args) => check::run(args, &ctx),
+        Command::Fmt(args) => fmt::run(args, &ctx),
         Command::Generate(args) => generate::run(args),
-        Command::Eval(args) => eval::run(args, &limits, &reporter, cli.global.quiet),
-        Command::Explain(args) => explain::run(args, &limits, &reporter, cli.global.quiet),
-        Command::Test(args) => test::run(args, &limits, &reporter),
-        Command::Diff(args) => diff::run(args, &limits, &reporter),
-        Command::Loops(args) => loops::run(args, &limits, &reporter),
-        Command::Graph(args) => graph::run(args, &limits, &reporter),
-        Command::Causes(args) => causes::run(args, &limits, &reporter),
+        Command::Eval(args) => eval::run(args, &ctx),
+        Command::Explain(args) => explain::run(args, &ctx),
+        Command::Test(args) => test::run(args, &ctx),
+        Command::Diff(args) => diff::run(args, &ctx),
+        Command::Init(args) => init::run(args, &ctx),
+        Command::Schema(args) => schema::run(args),
+        Command::Completions(args) => completions::run(args, definition(clap::ColorChoice::Never)),
+        Command::Man(args) => man::run(args, definition(clap::ColorChoice::Never)),
+        Command::Loops(args) => loops::run(args, &ctx),
+        Command::Graph(args) => graph::run(args, &ctx),
+        Command::Causes(args) => causes::run(args, &ctx),
     };
     outcome.code()
+}
+
+/// The settings of this invocation: flags, then `WHATIF_*`, then the project's
+/// `whatif.toml`, then the defaults. A bad layer is reported and ends the run.
+fn resolve_settings(cli: &Cli, reporter: &Reporter) -> Result<Settings, Outcome> {
+    let fail = |message: String| {
+        errorln!("error: {message}");
+        Outcome::Failure
+    };
+    let flags = cli.command.flags(&cli.global).map_err(fail)?;
+    let env = settings::from_env(|k| std::env::var_os(k)).map_err(fail)?;
+    let found = if cli.command.reads_models() {
+        settings::find_config(
+            &cli.command.model_paths(),
+            cli.global.stdin_filename.as_deref(),
+        )
+        .map_err(fail)?
+    } else {
+        None
+    };
+    let file = match &found {
+        Some(path) => read_config(path, reporter)?,
+        None => Config::default(),
+    };
+    Ok(Settings::resolve(&flags, &env, &file, found))
+}
+
+/// Reads and parses a `whatif.toml`, reporting its problems against its text.
+fn read_config(path: &std::path::Path, reporter: &Reporter) -> Result<Config, Outcome> {
+    let shown = whatif::load::shown_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        errorln!(
+            "error: cannot read `{shown}`: {}",
+            whatif::load::plain_io_error(&e)
+        );
+        Outcome::Failure
+    })?;
+    let mut sources = SourceMap::new();
+    let id = sources.add(&shown, text);
+    let text = std::sync::Arc::clone(&sources.get(id).text);
+    config::parse(id, &text).map_err(|errors| {
+        for e in &errors {
+            reporter.print_at(e, id, &sources);
+        }
+        Outcome::Failure
+    })
 }

@@ -10,26 +10,18 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
 use whatif::Diagnostic;
-use whatif::span::SourceMap;
+use whatif::span::{FileId, SourceMap};
 
-use super::Color;
-
-/// Renders diagnostics with miette: colour only on a terminal (or when asked),
+/// Renders diagnostics with miette: colour only when asked (see `color.rs`),
 /// a fixed width in pipes so output is stable.
 pub struct Reporter {
     handler: GraphicalReportHandler,
 }
 
 impl Reporter {
-    /// A reporter honouring `--color`, `NO_COLOR` and `CLICOLOR_FORCE`.
-    pub fn new(color: Color) -> Reporter {
+    /// A reporter for standard error, coloured or not.
+    pub fn new(colored: bool) -> Reporter {
         let tty = std::io::stderr().is_terminal();
-        let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
-        let colored = match color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => !env("NO_COLOR") && (env("CLICOLOR_FORCE") || tty),
-        };
         let theme = if colored {
             GraphicalTheme::unicode()
         } else {
@@ -147,21 +139,23 @@ impl Reporter {
                 self.print_all(&list, sources);
             }
             _ => match e.span() {
-                Some(span) => {
-                    let file = sources.get(span.file);
-                    let located = Located {
-                        diagnostic: e,
-                        source: file.named_source(),
-                    };
-                    let mut out = String::new();
-                    if self.handler.render_report(&mut out, &located).is_err() {
-                        out = format!("error: {e}\n");
-                    }
-                    super::print_stderr(&out);
-                }
+                Some(span) => self.print_at(e, span.file, sources),
                 None => self.print_plain(e),
             },
         }
+    }
+
+    /// Prints an error against the file it points into.
+    pub fn print_at<D: miette::Diagnostic>(&self, e: &D, file: FileId, sources: &SourceMap) {
+        let located = Located {
+            diagnostic: e,
+            source: sources.get(file).named_source(),
+        };
+        let mut out = String::new();
+        if self.handler.render_report(&mut out, &located).is_err() {
+            out = format!("error: {e}\n");
+        }
+        super::print_stderr(&out);
     }
 }
 

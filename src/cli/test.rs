@@ -8,22 +8,23 @@ use clap::{Args, ValueEnum};
 use whatif::check::Model;
 use whatif::check::model::NodeKind;
 use whatif::eval::Options;
-use whatif::expect::{self, Judgement, Outcome, TEST_CONFIDENCE, TestOptions};
+use whatif::expect::{self, Judgement, Outcome, TestOptions};
 use whatif::limits::Limits;
+use whatif::render::json;
 use whatif::snapshot::{SNAPSHOT_RUNS, snapshot};
 use whatif::span::SourceMap;
 
+use super::color::Paint;
 use super::eval::{EvalOptions, load_model};
-use super::report::Reporter;
-use super::{Outcome as Exit, print_stdout};
+use super::{Context, Outcome as Exit, print_stdout};
 
 /// `whatif test [PATH...]`
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Models or folders (a folder's `.whatif` files, not its subfolders)
-    /// [default: the current folder].
+    /// Models or folders (a folder's `.whatif` files, not its subfolders;
+    /// `-` reads a model from standard input) [default: the current folder].
     #[arg(value_name = "PATH")]
-    paths: Vec<String>,
+    pub paths: Vec<String>,
     /// Only the expectations whose `scenario: expectation` matches this regex.
     #[arg(long, value_name = "REGEX")]
     run: Option<String>,
@@ -44,13 +45,14 @@ pub struct TestArgs {
     #[arg(long, requires = "snapshot")]
     accept: bool,
     #[command(flatten)]
-    eval: EvalOptions,
+    pub eval: EvalOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Junit,
+    Json,
 }
 
 /// The files to test.
@@ -63,7 +65,9 @@ fn files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(&p);
-        if path.is_dir() {
+        if p == "-" {
+            out.push(path.to_path_buf());
+        } else if path.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| format!("cannot read `{p}`: {e}"))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -84,11 +88,14 @@ fn files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
 struct FileReport {
     file: String,
     outcomes: Vec<Outcome>,
+    /// The line of each outcome's expectation.
+    lines: Vec<usize>,
     snapshot_diff: Option<String>,
 }
 
 /// Runs `whatif test`.
-pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
+pub fn run(args: &TestArgs, ctx: &Context) -> Exit {
+    let limits = &ctx.settings.limits;
     let filter = match args.run.as_deref().map(regex::Regex::new).transpose() {
         Ok(f) => f,
         Err(e) => {
@@ -103,28 +110,28 @@ pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
             return Exit::Failure;
         }
     };
-    let mut options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Exit::Failure;
-        }
-    };
-    let confidence = args.eval.confidence.unwrap_or(TEST_CONFIDENCE);
+    if args.snapshot && list.iter().any(|f| f.as_os_str() == "-") {
+        errorln!(
+            "error: --snapshot compares a model file with the snapshot beside it; standard input has none"
+        );
+        return Exit::Failure;
+    }
+    let mut options = args.eval.options(&ctx.settings);
+    let confidence = ctx.settings.test_confidence.value;
     options.confidence = confidence;
     let mut reports = Vec::new();
     let mut exit = Exit::Success;
     let mut coverage_text = String::new();
     for file in &list {
         let name = file.display().to_string();
-        let (model, sources) = match load_model(&name, limits, reporter) {
+        let (model, sources) = match load_model(&name, ctx) {
             Ok(m) => m,
             Err(o) => {
                 exit = exit.max(o);
                 continue;
             }
         };
-        let Some(overrides) = args.eval.overrides(&model, reporter) else {
+        let Some(overrides) = args.eval.overrides(&model, &ctx.reporter) else {
             return Exit::Failure;
         };
         let select = |e: &whatif::check::model::Expectation| {
@@ -140,7 +147,7 @@ pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
             match expect::run(&model, &sources, &overrides, &test_options, limits, &select) {
                 Ok(o) => o,
                 Err(e) => {
-                    reporter.print_eval_error(&e, &sources);
+                    ctx.reporter.print_eval_error(&e, &sources);
                     exit = exit.max(Exit::Failure);
                     continue;
                 }
@@ -160,9 +167,14 @@ pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
         } else {
             None
         };
+        let lines = outcomes
+            .iter()
+            .map(|o| sources.get(o.span.file).line_col(o.span.start).0)
+            .collect();
         reports.push(FileReport {
             file: name,
             outcomes,
+            lines,
             snapshot_diff,
         });
     }
@@ -174,8 +186,16 @@ pub fn run(args: &TestArgs, limits: &Limits, reporter: &Reporter) -> Exit {
         exit = exit.max(Exit::Found);
     }
     let text = match args.format {
-        Format::Text => text_report(&reports, args.strict) + &coverage_text,
+        Format::Text => {
+            let style = Style {
+                paint: ctx.paint,
+                quiet: ctx.quiet(),
+                strict: args.strict,
+            };
+            text_report(&reports, style) + &coverage_text
+        }
         Format::Junit => junit(&reports, args.strict),
+        Format::Json => super::json(&json_report(&reports, args.strict)),
     };
     exit.max(print_stdout(&text))
 }
@@ -188,15 +208,49 @@ fn label(j: Judgement) -> &'static str {
     }
 }
 
-fn text_report(reports: &[FileReport], strict: bool) -> String {
-    let mut out = String::new();
+/// How to print the text report.
+#[derive(Clone, Copy)]
+struct Style {
+    /// Colours for the verdicts.
+    paint: Paint,
+    /// `-q`: leave out the expectations that passed.
+    quiet: bool,
+    /// `--strict`: inconclusive counts as failed.
+    strict: bool,
+}
+
+/// The verdict's label, padded to a column and coloured.
+fn painted(j: Judgement, paint: Paint) -> String {
+    let text = format!("{:<12}", label(j));
+    match j {
+        Judgement::Pass => paint.good(&text),
+        Judgement::Fail => paint.bad(&text),
+        Judgement::Inconclusive(_) => paint.unsure(&text),
+    }
+}
+
+/// Counts of (passed, failed, inconclusive) over every report, snapshots
+/// that differ counted as failures, and inconclusive ones too when `strict`.
+fn tally(reports: &[FileReport], strict: bool) -> (usize, usize, usize) {
     let (mut pass, mut fail, mut inconclusive) = (0, 0, 0);
+    for o in reports.iter().flat_map(|r| &r.outcomes) {
+        match o.judgement {
+            Judgement::Pass => pass += 1,
+            Judgement::Fail => fail += 1,
+            Judgement::Inconclusive(_) => inconclusive += 1,
+        }
+    }
+    let snapshots_failed = reports.iter().filter(|r| r.snapshot_diff.is_some()).count();
+    let failed = fail + snapshots_failed + if strict { inconclusive } else { 0 };
+    (pass, failed, inconclusive)
+}
+
+fn text_report(reports: &[FileReport], style: Style) -> String {
+    let mut out = String::new();
     for r in reports {
         for o in &r.outcomes {
-            match o.judgement {
-                Judgement::Pass => pass += 1,
-                Judgement::Fail => fail += 1,
-                Judgement::Inconclusive(_) => inconclusive += 1,
+            if style.quiet && o.judgement == Judgement::Pass {
+                continue;
             }
             let decide = match o.judgement {
                 Judgement::Inconclusive(Some(n)) => format!("; about {n} runs would decide it"),
@@ -205,8 +259,8 @@ fn text_report(reports: &[FileReport], strict: bool) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<12} {}  {}: {}  — {} vs {}{decide} ({} ms)",
-                label(o.judgement),
+                "{} {}  {}: {}  — {} vs {}{decide} ({} ms)",
+                painted(o.judgement, style.paint),
                 r.file,
                 o.scenario,
                 o.text,
@@ -218,27 +272,63 @@ fn text_report(reports: &[FileReport], strict: bool) -> String {
         if let Some(diff) = &r.snapshot_diff {
             let _ = writeln!(
                 out,
-                "FAIL         {}  consequences differ from the snapshot:",
+                "{} {}  consequences differ from the snapshot:",
+                painted(Judgement::Fail, style.paint),
                 r.file
             );
             out.push_str(diff);
         }
     }
-    let snapshots_failed = reports.iter().filter(|r| r.snapshot_diff.is_some()).count();
-    let _ = write!(
-        out,
-        "\n{pass} passed, {} failed",
-        fail + snapshots_failed + if strict { inconclusive } else { 0 }
-    );
+    let (pass, failed, inconclusive) = tally(reports, style.strict);
+    let _ = write!(out, "\n{pass} passed, {failed} failed");
     if inconclusive > 0 {
         let _ = write!(
             out,
             " ({inconclusive} inconclusive{})",
-            if strict { ", counted as failures" } else { "" }
+            if style.strict {
+                ", counted as failures"
+            } else {
+                ""
+            }
         );
     }
     out.push('\n');
     out
+}
+
+fn json_report(reports: &[FileReport], strict: bool) -> json::TestReport {
+    let (passed, failed, inconclusive) = tally(reports, strict);
+    let files = reports
+        .iter()
+        .map(|r| json::TestedFile {
+            file: r.file.clone(),
+            snapshot_diff: r.snapshot_diff.clone(),
+            expectations: r
+                .outcomes
+                .iter()
+                .zip(&r.lines)
+                .map(|(o, &line)| json::Verdict {
+                    scenario: o.scenario.clone(),
+                    text: o.text.clone(),
+                    line,
+                    verdict: label(o.judgement).to_lowercase(),
+                    measured: o.measured.clone(),
+                    against: o.against.clone(),
+                    runs_to_decide: match o.judgement {
+                        Judgement::Inconclusive(n) => n,
+                        _ => None,
+                    },
+                    milliseconds: u64::try_from(o.elapsed.as_millis()).unwrap_or(u64::MAX),
+                })
+                .collect(),
+        })
+        .collect();
+    json::TestReport {
+        passed,
+        failed,
+        inconclusive,
+        files,
+    }
 }
 
 fn xml(s: &str) -> String {

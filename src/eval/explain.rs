@@ -19,11 +19,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
-
 use super::compile::{PEffectOp, Program};
 use super::sim::{Cause, NEVER, Origin, Sim};
 use crate::check::model::NodeKind;
+use crate::render::json;
 
 /// The most links a chain follows before it stops with "…".
 const MAX_DEPTH: usize = 8;
@@ -65,30 +64,43 @@ pub struct WhyNot {
 }
 
 impl Explanation {
-    /// The explanation as JSON.
+    /// The explanation as JSON: see [`json::Explanation`].
     #[must_use]
-    pub fn to_json(&self) -> Value {
-        json!({
-            "node": self.node,
-            "runs": self.runs,
-            "happened_runs": self.happened,
-            "chains": self.chains.iter().map(|(c, n)| json!({
-                "chain": c,
-                "runs": n,
-                "share": *n as f64 / self.runs.max(1) as f64,
-            })).collect::<Vec<_>>(),
-            "shares_may_exceed_100_percent": self.multiple,            "conditions_held_without_effect": self.held_but_failed.iter().map(|(r, n)| json!({
-                "rule": r,
-                "runs": n,
-            })).collect::<Vec<_>>(),
-            "why_not": self.why_not.iter().map(|w| json!({
-                "rule": w.rule,
-                "condition": w.atom,
-                "failed_runs": w.failed_runs,
-                "absent_runs": w.absent_runs,
-                "closest_median": w.closest,
-            })).collect::<Vec<_>>(),
-        })
+    pub fn to_json(&self) -> json::Explanation {
+        json::Explanation {
+            node: self.node.clone(),
+            runs: self.runs,
+            happened_runs: self.happened,
+            chains: self
+                .chains
+                .iter()
+                .map(|(c, n)| json::Chain {
+                    chain: c.clone(),
+                    runs: *n,
+                    share: *n as f64 / self.runs.max(1) as f64,
+                })
+                .collect(),
+            shares_may_exceed_100_percent: self.multiple,
+            conditions_held_without_effect: self
+                .held_but_failed
+                .iter()
+                .map(|(r, n)| json::HeldCondition {
+                    rule: r.clone(),
+                    runs: *n,
+                })
+                .collect(),
+            why_not: self
+                .why_not
+                .iter()
+                .map(|w| json::WhyNot {
+                    rule: w.rule.clone(),
+                    condition: w.atom.clone(),
+                    failed_runs: w.failed_runs,
+                    absent_runs: w.absent_runs,
+                    closest_median: w.closest,
+                })
+                .collect(),
+        }
     }
 }
 

@@ -1,13 +1,12 @@
 //! The results of evaluating one scenario.
 
-use serde_json::{Map, Value, json};
-
 use super::compile::Program;
 use super::explain::Explanation;
 use super::normal;
 use super::sim::NEVER;
 use super::stats::{Counts, Layout, quantile};
 use crate::check::scale::Scale;
+use crate::render::json;
 
 /// One event's results.
 #[derive(Clone, Debug, PartialEq)]
@@ -271,61 +270,61 @@ pub fn finish(
 
 impl Results {
     /// The results as JSON, following the documented contract
-    /// (`schema_version` 1).
+    /// (`schema_version` 1): see [`json::Results`].
     #[must_use]
-    pub fn to_json(&self) -> Value {
-        let mut events = Map::new();
-        for e in &self.events {
-            events.insert(
-                e.name.clone(),
-                json!({
-                    "probability": e.probability,
-                    "ci95": [e.ci95.0, e.ci95.1],
-                    "ci": [e.ci.0, e.ci.1],
-                    "words": self.scale.phrase(e.probability).map(|w| w.name.clone()),
-                    "median_step": e.median_step,
-                    "happened_runs": e.happened,
-                    "by_step": e.by_step,
-                }),
-            );
+    pub fn to_json(&self) -> json::Results {
+        let events = self
+            .events
+            .iter()
+            .map(|e| {
+                let result = json::EventResult {
+                    probability: e.probability,
+                    ci95: [e.ci95.0, e.ci95.1],
+                    ci: [e.ci.0, e.ci.1],
+                    words: self.scale.phrase(e.probability).map(|w| w.name.clone()),
+                    median_step: e.median_step,
+                    happened_runs: e.happened,
+                    by_step: e.by_step.clone(),
+                };
+                (e.name.clone(), result)
+            })
+            .collect();
+        let factors = self
+            .factors
+            .iter()
+            .map(|f| {
+                let result = json::FactorResult {
+                    range: [f.range.0, f.range.1],
+                    mean: f.mean.clone(),
+                    p5: f.p5.clone(),
+                    p50: f.p50.clone(),
+                    p95: f.p95.clone(),
+                    bounded_runs: f.bounded_runs,
+                    bounded_from: f.bounded_from,
+                };
+                (f.name.clone(), result)
+            })
+            .collect();
+        json::Results {
+            schema_version: json::SCHEMA_VERSION,
+            model: self.model.clone(),
+            scenario: self.scenario.clone(),
+            title: self.title.clone(),
+            horizon: self.horizon,
+            runs: self.runs,
+            seed: self.seed,
+            exact: self.exact,
+            confidence: self.confidence,
+            quantile_bins: self.quantile_bins,
+            events,
+            factors,
+            steady: self.steady.as_ref().map(|s| json::Steadiness {
+                median_step: s.median_step,
+                never_steady_runs: s.never,
+            }),
+            explanations: (!self.explanations.is_empty())
+                .then(|| self.explanations.iter().map(Explanation::to_json).collect()),
         }
-        let mut factors = Map::new();
-        for f in &self.factors {
-            factors.insert(
-                f.name.clone(),
-                json!({
-                    "range": [f.range.0, f.range.1],
-                    "mean": f.mean,
-                    "p5": f.p5,
-                    "p50": f.p50,
-                    "p95": f.p95,
-                    "bounded_runs": f.bounded_runs,
-                    "bounded_from": f.bounded_from,
-                }),
-            );
-        }
-        let mut out = json!({
-            "schema_version": 1,
-            "model": self.model,
-            "scenario": self.scenario,
-            "title": self.title,
-            "horizon": self.horizon,
-            "runs": self.runs,
-            "seed": self.seed,
-            "exact": self.exact,
-            "confidence": self.confidence,
-            "quantile_bins": self.quantile_bins,
-            "events": events,
-            "factors": factors,
-        });
-        if let Some(s) = &self.steady {
-            out["steady"] = json!({ "median_step": s.median_step, "never_steady_runs": s.never });
-        }
-        if !self.explanations.is_empty() {
-            out["explanations"] =
-                Value::Array(self.explanations.iter().map(Explanation::to_json).collect());
-        }
-        out
     }
 
     /// An event's results by name.

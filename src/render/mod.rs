@@ -1,11 +1,12 @@
-//! Renderers: results in words and tables for people, and in CSV for tools
-//! (JSON is [`crate::eval::Results::to_json`]). They build strings; printing
+//! Renderers: results in words and tables for people, in CSV for tools, and
+//! the typed JSON outputs ([`json`]). They build strings and values; printing
 //! them is the caller's business.
 
 pub mod causes;
 pub mod csv;
 pub mod dot;
 pub mod drawing;
+pub mod json;
 pub mod loops;
 pub mod mermaid;
 pub mod text;
