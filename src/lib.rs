@@ -14,6 +14,7 @@ pub mod eval;
 pub mod expect;
 pub mod generate;
 pub mod graph;
+pub mod ide;
 pub mod limits;
 pub mod load;
 pub mod render;
@@ -57,7 +58,13 @@ pub fn analyze(
     bytes: Vec<u8>,
     limits: &Limits,
 ) -> Analysis {
-    let files = load::load(loader, key, name, bytes, limits);
+    analyze_files(load::load(loader, key, name, bytes, limits), limits)
+}
+
+/// Checks files already read and parsed by [`load::load`] (for a caller that
+/// looks at the syntax trees first, as an editor does).
+#[must_use]
+pub fn analyze_files(files: load::Files, limits: &Limits) -> Analysis {
     let mut diagnostics: Vec<Diagnostic> = files
         .syntax_errors
         .into_iter()

@@ -15,9 +15,11 @@ mod explain;
 mod fmt;
 mod generate;
 mod input;
+mod lsp;
 mod progress;
 mod report;
 mod test;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -126,6 +128,10 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
+    /// Check and evaluate a model again on every save, printing what changed.
+    Watch(watch::WatchArgs),
+    /// Run a language server over standard input and output (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -205,6 +211,8 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args, &limits, &reporter, cli.global.quiet),
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
+        Command::Watch(args) => watch::run(args, &limits, &reporter),
+        Command::Lsp(args) => lsp::run(args, &limits),
     };
     outcome.code()
 }
