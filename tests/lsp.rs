@@ -1,7 +1,7 @@
 //! The language server, driven over stdio as an editor drives it: the real
 //! binary, framed JSON-RPC messages, and answers read with generous timeouts.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};

@@ -8,7 +8,7 @@
 //! that breaks the model prints its diagnostics and the watch goes on. The
 //! folders of the model and of every file it imports are watched (editors often
 //! save by writing a new file and renaming it over the old one, which a watch
-//! on the file itself would lose), and the set is renewed as imports change.
+//! on the file itself would lose), and new imports add their folders.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::Args;
-use notify::RecursiveMode;
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use notify::event::{AccessKind, AccessMode};
+use notify::{Event, EventKind, RecursiveMode, Watcher as _};
 use whatif::eval::{Options, Results};
 use whatif::limits::Limits;
 use whatif::load::{FsLoader, LoadFailure, Loaded, Loader, plain_io_error};
@@ -37,26 +37,47 @@ pub struct WatchArgs {
     /// A scenario to evaluate (repeatable) [default: baseline].
     #[arg(long, short, value_name = "NAME")]
     scenario: Vec<String>,
-    /// How long the files must stay quiet before a new evaluation, in
-    /// milliseconds (an editor's save can take several writes).
+    /// How long the files must stay quiet after a change before a new
+    /// evaluation, in milliseconds (an editor's save can take several writes).
     #[arg(long, value_name = "MS", default_value_t = 200)]
     debounce: u64,
     #[command(flatten)]
     eval: EvalOptions,
 }
 
+/// A file a round read.
+struct Read {
+    /// Its canonical path.
+    path: PathBuf,
+    /// Its name as shown.
+    name: String,
+    /// What it held (`None`: it could not be read).
+    bytes: Option<Vec<u8>>,
+}
+
+impl Read {
+    /// Whether the file no longer holds what was read. Reading a file makes
+    /// the watch report it too, and editors touch files they do not change:
+    /// only a change of contents counts.
+    fn changed(&self) -> bool {
+        std::fs::read(&self.path).ok() != self.bytes
+    }
+}
+
 /// A loader that remembers which files it read.
 struct Recording {
     inner: FsLoader,
-    /// (canonical path, name as shown) of every imported file read.
-    read: Vec<(PathBuf, String)>,
+    read: Vec<Read>,
 }
 
 impl Loader for Recording {
     fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
         let loaded = self.inner.load(from, path)?;
-        self.read
-            .push((PathBuf::from(&loaded.key), loaded.name.clone()));
+        self.read.push(Read {
+            path: PathBuf::from(&loaded.key),
+            name: loaded.name.clone(),
+            bytes: Some(loaded.bytes.clone()),
+        });
         Ok(loaded)
     }
 }
@@ -64,7 +85,7 @@ impl Loader for Recording {
 /// One round: the files it read, and the consequences when the model checked
 /// and evaluated.
 struct Round {
-    files: Vec<(PathBuf, String)>,
+    files: Vec<Read>,
     results: Option<Vec<Results>>,
 }
 
@@ -77,29 +98,32 @@ pub fn run(args: &WatchArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
             return Outcome::Failure;
         }
     };
-    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = match new_debouncer(Duration::from_millis(args.debounce.max(1)), tx) {
-        Ok(d) => d,
+    let quiet = Duration::from_millis(args.debounce);
+    let (tx, rx) = mpsc::channel::<notify::Result<Event>>();
+    let mut watcher = match notify::recommended_watcher(tx) {
+        Ok(w) => w,
         Err(e) => {
             errorln!("error: cannot watch files: {e}");
             return Outcome::Failure;
         }
     };
     let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut last: Option<String> = None;
+    // The last good evaluation's snapshot, scenario by scenario.
+    let mut last: Option<Vec<(String, String)>> = None;
     let mut trigger: Option<String> = None;
     for round in 1u64.. {
         if let Some(name) = &trigger {
             print_stdout(&format!("\n── {name} changed: evaluation {round}\n"));
         }
         let this = check_and_evaluate(args, &options, limits, reporter);
-        let snapshot: Option<String> = this
-            .results
-            .as_ref()
-            .map(|rs| rs.iter().map(scenario_block).collect());
+        let snapshot: Option<Vec<(String, String)>> = this.results.as_ref().map(|rs| {
+            rs.iter()
+                .map(|r| (r.scenario.clone(), scenario_block(r)))
+                .collect()
+        });
         match (&snapshot, &last) {
             (Some(new), Some(old)) => {
-                let changes = changed_lines(old, new, "  ");
+                let changes = changes(old, new);
                 if changes.is_empty() {
                     print_stdout("no consequence changed since the last evaluation\n");
                 } else {
@@ -125,25 +149,15 @@ pub fn run(args: &WatchArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
             last = snapshot;
         }
         // Watch the folder of every file read; a folder that cannot be watched
-        // (it was removed) is tried again next round.
-        let folders: BTreeSet<PathBuf> = this
-            .files
-            .iter()
-            .filter_map(|(p, _)| p.parent().map(Path::to_path_buf))
-            .collect();
-        for folder in &folders {
+        // (it was removed) is tried again next round. A folder stays watched
+        // once it is (events from it about other files are ignored): dropping
+        // and adding the same watch races inside inotify.
+        for folder in this.files.iter().filter_map(|f| f.path.parent()) {
             if !watched.contains(folder)
-                && debouncer
-                    .watcher()
-                    .watch(folder, RecursiveMode::NonRecursive)
-                    .is_ok()
+                && watcher.watch(folder, RecursiveMode::NonRecursive).is_ok()
             {
-                watched.insert(folder.clone());
+                watched.insert(folder.to_path_buf());
             }
-        }
-        for folder in watched.difference(&folders).cloned().collect::<Vec<_>>() {
-            let _ = debouncer.watcher().unwatch(&folder);
-            watched.remove(&folder);
         }
         if round == 1 {
             errorln!(
@@ -152,7 +166,7 @@ pub fn run(args: &WatchArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
                 if this.files.len() == 1 { "" } else { "s" }
             );
         }
-        trigger = match wait_for_change(&rx, &this.files) {
+        trigger = match wait_for_change(&rx, &this.files, quiet) {
             Some(name) => Some(name),
             None => return Outcome::Failure,
         };
@@ -160,31 +174,81 @@ pub fn run(args: &WatchArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
     Outcome::Success
 }
 
-/// Blocks until one of `files` changes; its name, or `None` when the watch
-/// itself failed for good.
+/// The lines of the snapshots that changed, scenario by scenario (named when
+/// there are several).
+fn changes(old: &[(String, String)], new: &[(String, String)]) -> String {
+    // The block's header names the scenario, and its lines are indented for a
+    // file: the changes are shown flush, under their own header.
+    let lines = |block: &str| -> String {
+        block
+            .lines()
+            .skip(1)
+            .map(|l| format!("{}\n", l.trim_start()))
+            .collect()
+    };
+    let mut out = String::new();
+    for (scenario, block) in new {
+        let before = old
+            .iter()
+            .find(|(s, _)| s == scenario)
+            .map_or(String::new(), |(_, b)| lines(b));
+        let changed = changed_lines(&before, &lines(block), "  ");
+        if changed.is_empty() {
+            continue;
+        }
+        if new.len() > 1 {
+            out.push_str(&format!("scenario `{scenario}`:\n"));
+        }
+        out.push_str(&changed);
+    }
+    out
+}
+
+/// Blocks until the contents of one of `files` change, then until the
+/// folders have been quiet for `quiet` (a save can take several writes); the
+/// changed file's name, or `None` when the watch itself failed for good.
 fn wait_for_change(
-    rx: &mpsc::Receiver<DebounceEventResult>,
-    files: &[(PathBuf, String)],
+    rx: &mpsc::Receiver<notify::Result<Event>>,
+    files: &[Read],
+    quiet: Duration,
 ) -> Option<String> {
-    loop {
+    let name = loop {
         match rx.recv() {
-            Ok(Ok(events)) => {
-                let hit = events.iter().find_map(|e| {
-                    files
-                        .iter()
-                        .find(|(path, _)| *path == e.path)
-                        .map(|(_, name)| name.clone())
-                });
-                if hit.is_some() {
-                    return hit;
+            Ok(Ok(event)) if mutates(&event.kind) => {
+                let hit = files
+                    .iter()
+                    .find(|f| event.paths.contains(&f.path) && f.changed());
+                if let Some(file) = hit {
+                    break file.name.clone();
                 }
             }
+            Ok(Ok(_)) => {}
             Ok(Err(e)) => errorln!("warning: watching files: {e}"),
             Err(_) => {
                 errorln!("error: the file watch stopped");
                 return None;
             }
         }
+    };
+    loop {
+        match rx.recv_timeout(quiet) {
+            Ok(_) => {}
+            Err(mpsc::RecvTimeoutError::Timeout) => return Some(name),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                errorln!("error: the file watch stopped");
+                return None;
+            }
+        }
+    }
+}
+
+/// Whether an event may have changed a file: reading one (as each evaluation
+/// does) is reported too, and must not start another evaluation.
+fn mutates(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
     }
 }
 
@@ -216,11 +280,16 @@ fn check_and_evaluate(
 ) -> Round {
     let name = args.file.display().to_string();
     let root = absolute(&args.file);
+    let read = std::fs::read(&args.file);
     let mut round = Round {
-        files: vec![(root.clone(), name.clone())],
+        files: vec![Read {
+            path: root.clone(),
+            name: name.clone(),
+            bytes: read.as_ref().ok().cloned(),
+        }],
         results: None,
     };
-    let bytes = match std::fs::read(&args.file) {
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             errorln!("error: cannot read `{name}`: {}", plain_io_error(&e));
