@@ -155,7 +155,10 @@ fn the_textmate_grammar_colours_exactly_the_language_s_words() {
         .chain(whatif::check::DISTRIBUTIONS)
         .map(str::to_string)
         .collect();
-    assert_eq!(functions, words_scoped(&lists, &["support.function.whatif"]));
+    assert_eq!(
+        functions,
+        words_scoped(&lists, &["support.function.whatif"])
+    );
 
     let likelihood: BTreeSet<String> = whatif::check::scale::Scale::ipcc()
         .words

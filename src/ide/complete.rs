@@ -43,10 +43,7 @@ fn is_name_char(c: char) -> bool {
 /// position calls for.
 #[must_use]
 pub fn context(text: &str, offset: usize) -> (usize, Expecting) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
+    let offset = text.floor_char_boundary(offset);
     let before = &text[..offset];
     let start = before
         .char_indices()

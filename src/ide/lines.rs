@@ -56,10 +56,7 @@ impl LineIndex {
     /// built from).
     #[must_use]
     pub fn position(&self, text: &str, offset: usize) -> Position {
-        let mut offset = offset.min(self.len).min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
+        let offset = text.floor_char_boundary(offset.min(self.len));
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
         let column: usize = text[start..offset].chars().map(char::len_utf16).sum();
