@@ -48,6 +48,7 @@ pub mod eval;
 pub mod expect;
 pub mod generate;
 pub mod graph;
+pub mod ide;
 pub mod limits;
 pub mod load;
 pub mod loops;
@@ -129,7 +130,20 @@ pub fn analyze_with_scale(
     limits: &Limits,
     scale: &Scale,
 ) -> Analysis {
-    let files = load::load(loader, key, name, bytes, limits);
+    analyze_files_with_scale(load::load(loader, key, name, bytes, limits), limits, scale)
+}
+
+/// Checks files already read and parsed by [`load::load`] (for a caller that
+/// looks at the syntax trees first, as an editor does).
+#[must_use]
+pub fn analyze_files(files: load::Files, limits: &Limits) -> Analysis {
+    analyze_files_with_scale(files, limits, &Scale::ipcc())
+}
+
+/// Like [`analyze_files`], with `scale` as the likelihood scale of a model
+/// whose header names none.
+#[must_use]
+pub fn analyze_files_with_scale(files: load::Files, limits: &Limits, scale: &Scale) -> Analysis {
     let mut diagnostics: Vec<Diagnostic> = files
         .syntax_errors
         .into_iter()

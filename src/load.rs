@@ -85,8 +85,13 @@ pub fn project_root(dir: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-impl Loader for FsLoader {
-    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
+impl FsLoader {
+    /// The canonical path of the file `path` imported by the file whose key is
+    /// `from`, once it is known to exist inside the project root.
+    ///
+    /// # Errors
+    /// When the path is absolute, leaves the project root, or does not exist.
+    pub fn locate(&self, from: &str, path: &str) -> Result<PathBuf, LoadFailure> {
         let rel = Path::new(path);
         if rel.is_absolute() || path.starts_with('/') || path.starts_with('\\') {
             return Err(LoadFailure::Absolute);
@@ -99,6 +104,13 @@ impl Loader for FsLoader {
         if !canonical.starts_with(&self.root) {
             return Err(LoadFailure::OutsideRoot(shown_path(&self.root)));
         }
+        Ok(canonical)
+    }
+}
+
+impl Loader for FsLoader {
+    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
+        let canonical = self.locate(from, path)?;
         let bytes =
             std::fs::read(&canonical).map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?;
         let name = shown_path(&canonical);

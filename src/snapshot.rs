@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::check::Model;
 use crate::check::model::ScenarioId;
-use crate::eval::{self, EvalError, Options};
+use crate::eval::{self, EvalError, Options, Results};
 use crate::limits::Limits;
 use crate::render::num;
 use crate::span::SourceMap;
@@ -43,38 +43,68 @@ pub fn snapshot(
     for s in 0..model.scenarios.len() {
         let id = ScenarioId::from_index(s);
         let r = eval::run(model, sources, id, &[], options, limits)?;
-        let _ = writeln!(
-            out,
-            "\nscenario {}{}",
-            r.scenario,
-            if r.exact {
-                " (exact: no random draw)"
-            } else {
-                ""
-            }
-        );
-        let h = r.horizon as usize;
-        for e in &r.events {
-            let median = e
-                .median_step
-                .map_or(String::new(), |m| format!(", median step {m}"));
-            let _ = writeln!(
-                out,
-                "  event {}: {}%{median}",
-                e.name,
-                (e.probability * 100.0).round()
-            );
-        }
-        for f in &r.factors {
-            let _ = writeln!(
-                out,
-                "  factor {}: median {} at step {h} (p5 {}, p95 {})",
-                f.name,
-                num(f.p50[h], 3),
-                num(f.p5[h], 3),
-                num(f.p95[h], 3)
-            );
-        }
+        out.push('\n');
+        out.push_str(&scenario_block(&r));
     }
     Ok(out)
+}
+
+/// One scenario's part of a snapshot: a header line, then a line per event and
+/// per factor, rounded so that sampling noise below the rounding does not show.
+#[must_use]
+pub fn scenario_block(r: &Results) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "scenario {}{}",
+        r.scenario,
+        if r.exact {
+            " (exact: no random draw)"
+        } else {
+            ""
+        }
+    );
+    let h = r.horizon as usize;
+    for e in &r.events {
+        let median = e
+            .median_step
+            .map_or(String::new(), |m| format!(", median step {m}"));
+        let _ = writeln!(
+            out,
+            "  event {}: {}%{median}",
+            e.name,
+            (e.probability * 100.0).round()
+        );
+    }
+    for f in &r.factors {
+        let _ = writeln!(
+            out,
+            "  factor {}: median {} at step {h} (p5 {}, p95 {})",
+            f.name,
+            num(f.p50[h], 3),
+            num(f.p5[h], 3),
+            num(f.p95[h], 3)
+        );
+    }
+    out
+}
+
+/// The lines that differ between two snapshots, `- old` then `+ new`, each
+/// after `indent`; empty when they are the same.
+#[must_use]
+pub fn changed_lines(old: &str, new: &str, indent: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => continue,
+        };
+        let _ = write!(out, "{indent}{sign} {change}");
+        if change.missing_newline() {
+            out.push('\n');
+        }
+    }
+    out
 }

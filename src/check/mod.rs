@@ -23,6 +23,7 @@ use std::collections::HashMap;
 
 pub use error::{CheckError, CheckWarning, Num, format_number};
 pub use model::Model;
+pub use resolve::DISTRIBUTIONS;
 use scale::Scale;
 
 use crate::limits::{Limit, Limits};

@@ -31,7 +31,7 @@ pub(super) struct Scope<'s> {
 }
 
 /// The names of the distributions a starting value may be.
-pub(super) const DISTRIBUTIONS: [&str; 4] = ["uniform", "triangular", "normal", "bernoulli"];
+pub const DISTRIBUTIONS: [&str; 4] = ["uniform", "triangular", "normal", "bernoulli"];
 
 impl Checker<'_> {
     /// Resolves a possibly qualified name, reporting it when unknown.

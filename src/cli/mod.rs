@@ -22,12 +22,14 @@ mod graph;
 mod init;
 mod input;
 mod loops;
+mod lsp;
 mod man;
 mod progress;
 mod report;
 mod schema;
 mod settings;
 mod test;
+mod watch;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -156,6 +158,10 @@ enum Command {
     Graph(graph::GraphArgs),
     /// The minimal sets of root causes that lead to an event (cut sets).
     Causes(causes::CausesArgs),
+    /// Check and evaluate a model again on every save, printing what changed.
+    Watch(watch::WatchArgs),
+    /// Run a language server over standard input and output (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 impl Command {
@@ -171,11 +177,13 @@ impl Command {
             Command::Loops(a) => vec![a.file.as_str()],
             Command::Graph(a) => vec![a.file.as_str()],
             Command::Causes(a) => vec![a.file.as_str()],
+            Command::Watch(a) => a.file.to_str().into_iter().collect(),
             Command::Test(a) => a.paths.iter().map(String::as_str).collect(),
             Command::Init(_)
             | Command::Schema(_)
             | Command::Completions(_)
             | Command::Man(_)
+            | Command::Lsp(_)
             | Command::Generate(_) => Vec::new(),
         }
     }
@@ -198,6 +206,7 @@ impl Command {
             Command::Test(a) => Some(&a.eval),
             Command::Graph(a) => Some(&a.eval),
             Command::Causes(a) => Some(&a.eval),
+            Command::Watch(a) => Some(&a.eval),
             _ => None,
         };
         if let Some(e) = eval {
@@ -392,6 +401,8 @@ pub fn main() -> ExitCode {
         Command::Loops(args) => loops::run(args, &ctx),
         Command::Graph(args) => graph::run(args, &ctx),
         Command::Causes(args) => causes::run(args, &ctx),
+        Command::Watch(args) => watch::run(args, &ctx),
+        Command::Lsp(args) => lsp::run(args, &ctx.settings.limits),
     };
     outcome.code()
 }

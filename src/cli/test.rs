@@ -423,19 +423,7 @@ fn check_snapshot(
     let old = std::fs::read_to_string(&snap_path).ok();
     match old {
         Some(old) if old == new => Ok(None),
-        Some(old) if !accept => {
-            let diff = similar::TextDiff::from_lines(&old, &new);
-            let mut out = String::new();
-            for change in diff.iter_all_changes() {
-                let sign = match change.tag() {
-                    similar::ChangeTag::Delete => "-",
-                    similar::ChangeTag::Insert => "+",
-                    similar::ChangeTag::Equal => continue,
-                };
-                let _ = write!(out, "    {sign} {change}");
-            }
-            Ok(Some(out))
-        }
+        Some(old) if !accept => Ok(Some(whatif::snapshot::changed_lines(&old, &new, "    "))),
         _ => {
             super::fmt::write_atomically(&snap_path, new.as_bytes())
                 .map_err(|e| format!("cannot write `{}`: {e}", snap_path.display()))?;

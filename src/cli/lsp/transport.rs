@@ -1,0 +1,167 @@
+//! The protocol's framing over standard input and output, with bounds.
+//!
+//! lsp-server's own stdio transport trusts the `Content-Length` header (a huge
+//! one is a huge allocation) and stops at the first malformed message. Here a
+//! header line and a message body are bounded, a body that is not JSON-RPC is
+//! reported on stderr and skipped (the framing is intact, so the next message
+//! can still be read), and only broken framing ends the session. Messages
+//! cross over to the server through an in-memory [`Connection`].
+
+use std::io::{BufRead, Read, Write};
+use std::thread::JoinHandle;
+
+use lsp_server::{Connection, Message};
+
+/// The longest header line accepted.
+const MAX_HEADER_LINE: u64 = 1024;
+
+/// Starts the reader and writer threads; returns the server's end of the
+/// connection and the writer thread, which ends (having flushed everything)
+/// once the server's end is dropped. `max_body` bounds one message.
+pub fn stdio(max_body: usize) -> std::io::Result<(Connection, JoinHandle<()>)> {
+    let (server, client) = Connection::memory();
+    let Connection {
+        sender: to_server,
+        receiver: from_server,
+    } = client;
+    // The reader is never joined: it may be blocked reading standard input
+    // when the session ends, and the process's exit ends it.
+    std::thread::Builder::new()
+        .name("whatif-lsp-reader".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            loop {
+                match read_message(&mut input, max_body) {
+                    Ok(Some(Ok(message))) => {
+                        if to_server.send(message).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(Some(Err(problem))) => {
+                        super::super::print_stderr(&format!("whatif lsp: {problem}\n"));
+                    }
+                    Ok(None) => return,
+                    Err(problem) => {
+                        super::super::print_stderr(&format!("whatif lsp: {problem}\n"));
+                        return;
+                    }
+                }
+            }
+        })?;
+    let writer = std::thread::Builder::new()
+        .name("whatif-lsp-writer".into())
+        .spawn(move || {
+            let stdout = std::io::stdout();
+            let mut output = stdout.lock();
+            for message in from_server {
+                if message.write(&mut output).is_err() {
+                    return;
+                }
+            }
+            let _ = output.flush();
+        })?;
+    Ok((server, writer))
+}
+
+/// Reads one message: `None` at the end of the input, `Some(Err)` for a body
+/// that is not a JSON-RPC message (skipped), `Err` for broken framing.
+fn read_message(
+    input: &mut impl BufRead,
+    max_body: usize,
+) -> Result<Option<Result<Message, String>>, String> {
+    let mut length: Option<usize> = None;
+    let mut first = true;
+    loop {
+        let mut line = Vec::new();
+        let read = input
+            .by_ref()
+            .take(MAX_HEADER_LINE)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        if read == 0 {
+            return if first {
+                Ok(None)
+            } else {
+                Err("the input ended inside a message's header".to_string())
+            };
+        }
+        first = false;
+        let Some(line) = line.strip_suffix(b"\r\n") else {
+            return Err("a header line does not end with CR LF".to_string());
+        };
+        if line.is_empty() {
+            break;
+        }
+        let line = String::from_utf8_lossy(line);
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(format!("a malformed header line: {line:?}"));
+        };
+        if name.trim().eq_ignore_ascii_case("content-length") {
+            let n: usize = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("a malformed Content-Length: {value:?}"))?;
+            if n > max_body {
+                return Err(format!(
+                    "a message of {n} bytes is larger than the {max_body} bytes allowed"
+                ));
+            }
+            length = Some(n);
+        }
+    }
+    let length = length.ok_or("a message without a Content-Length")?;
+    let mut body = vec![0; length];
+    input
+        .read_exact(&mut body)
+        .map_err(|e| format!("the input ended inside a message: {e}"))?;
+    Ok(Some(serde_json::from_slice::<Message>(&body).map_err(
+        |e| format!("skipped a message that is not JSON-RPC: {e}"),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(bytes: &[u8]) -> Vec<Result<Option<Result<Message, String>>, String>> {
+        let mut input = std::io::BufReader::new(bytes);
+        let mut out = Vec::new();
+        loop {
+            let r = read_message(&mut input, 1000);
+            let stop = !matches!(r, Ok(Some(_)));
+            out.push(r);
+            if stop {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn bad_bodies_are_skipped_and_bad_framing_stops() {
+        let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+        let input = format!(
+            "Content-Length: 5\r\n\r\nhello\
+             Content-Length: {}\r\nContent-Type: x\r\n\r\n{good}",
+            good.len()
+        );
+        let out = read_all(input.as_bytes());
+        assert!(matches!(out[0], Ok(Some(Err(_)))));
+        assert!(matches!(out[1], Ok(Some(Ok(Message::Notification(_))))));
+        assert!(matches!(out[2], Ok(None)));
+
+        for broken in [
+            "Content-Length: 99999999999999\r\n\r\n",
+            "Content-Length: x\r\n\r\n",
+            "no colon\r\n\r\n",
+            "Content-Length: 5\n\n",
+            "\r\n",
+            "Content-Length: 10\r\n\r\nshort",
+        ] {
+            let out = read_all(broken.as_bytes());
+            assert!(matches!(out.last(), Some(Err(_))), "{broken:?}: {out:?}");
+        }
+        let long = format!("X-{}: 1\r\n", "a".repeat(5000));
+        assert!(matches!(read_all(long.as_bytes()).last(), Some(Err(_))));
+    }
+}
