@@ -14,6 +14,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod generate;
+mod html_report;
 mod input;
 mod progress;
 mod report;
@@ -126,6 +127,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
+    /// Write a self-contained HTML report: graph, charts, explanations.
+    Report(html_report::ReportArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -205,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args, &limits, &reporter, cli.global.quiet),
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
+        Command::Report(args) => html_report::run(args, &limits, &reporter),
     };
     outcome.code()
 }

@@ -1,8 +1,11 @@
 //! Renderers: results in words and tables for people, and in CSV for tools
-//! (JSON is [`crate::eval::Results::to_json`]). They build strings; printing
-//! them is the caller's business.
+//! (JSON is [`crate::eval::Results::to_json`]); the HTML report with its SVG
+//! pictures. They build strings; printing them is the caller's business.
 
 pub mod csv;
+pub mod html;
+pub mod svg_chart;
+pub mod svg_graph;
 pub mod text;
 
 /// A number with at most `digits` significant digits, without trailing zeros.
