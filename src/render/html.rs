@@ -740,3 +740,118 @@ footer { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted
   a { color: inherit; text-decoration: none; }
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::model::BASELINE;
+    use crate::eval::{Options, run};
+    use crate::limits::Limits;
+    use crate::load::NoImports;
+
+    const MODEL: &str = r#"model "Fire <b>&</b> smoke" { horizon 10 steps }
+actor building "rooms & <halls>" {
+  event fire "a fire </title><script>alert(1)</script>" hazard = 0.1
+  factor smoke = 0
+}
+rule spread: while building.fire then building.smoke += 0.1
+scenario sprinklers "What if <sprinklers> work?" {
+  set building.fire.hazard = 0.02
+}
+"#;
+
+    fn page_of(scenarios: &[ScenarioId]) -> String {
+        let a = crate::analyze(
+            &mut NoImports,
+            "t",
+            "t.whatif",
+            MODEL.as_bytes().to_vec(),
+            &Limits::default(),
+        );
+        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        let model = a.model.expect("a model");
+        let limits = Limits::default();
+        let options = Options {
+            runs: 400,
+            explain: vec![crate::check::model::NodeId(0)],
+            ..Options::default()
+        };
+        let results: Vec<Results> = scenarios
+            .iter()
+            .map(|&s| run(&model, &a.sources, s, &[], &options, &limits).expect("evaluated"))
+            .collect();
+        let baseline =
+            run(&model, &a.sources, BASELINE, &[], &options, &limits).expect("evaluated");
+        let diffs: Vec<Option<Diff>> = scenarios
+            .iter()
+            .map(|&s| {
+                (s != BASELINE).then(|| {
+                    crate::diff::diff(
+                        &model,
+                        &a.sources,
+                        s,
+                        BASELINE,
+                        &Options {
+                            explain: Vec::new(),
+                            ..options.clone()
+                        },
+                        &limits,
+                    )
+                    .expect("compared")
+                })
+            })
+            .collect();
+        let graph = Graph::of(&model);
+        let report = Report {
+            model: &model,
+            sources: &a.sources,
+            graph: &graph,
+            baseline: &baseline,
+            sections: scenarios
+                .iter()
+                .zip(results.iter().zip(&diffs))
+                .map(|(&id, (results, diff))| Section {
+                    id,
+                    results,
+                    diff: diff.as_ref(),
+                })
+                .collect(),
+            overrides: vec!["building.smoke=0.1".to_string()],
+        };
+        page(&report).expect("a page")
+    }
+
+    #[test]
+    fn text_from_the_model_is_escaped() {
+        let p = page_of(&[BASELINE, ScenarioId(1)]);
+        assert!(
+            !p.contains("<script"),
+            "a script from the model reached the page"
+        );
+        assert!(!p.contains("<b>&"));
+        assert!(p.contains("Fire &lt;b&gt;&amp;&lt;/b&gt; smoke"));
+        assert!(p.contains("rooms &amp; &lt;halls&gt;"));
+        assert!(p.contains("What if &lt;sprinklers&gt; work?"));
+    }
+
+    #[test]
+    fn each_scenario_gets_a_section_with_charts_explanations_and_changes() {
+        let p = page_of(&[BASELINE, ScenarioId(1)]);
+        assert_eq!(p.matches(r#"<section class="scenario""#).count(), 2);
+        assert_eq!(p.matches(r#"<svg class="chart curve""#).count(), 2);
+        assert_eq!(p.matches(r#"<svg class="chart fan""#).count(), 2);
+        assert!(p.contains(r#"<svg class="graph""#));
+        // The scenario quotes what it changes, and compares with the baseline.
+        assert!(p.contains("<code>set building.fire.hazard = 0.02</code>"));
+        assert!(p.contains("Against the baseline"));
+        assert!(p.contains("building.fire ← hazard"));
+        assert!(p.contains("<code>building.smoke=0.1</code>"));
+        // The baseline is drawn under the scenario's curves, not under its own.
+        assert!(p.matches("stroke-dasharray=\"5 4\"").count() >= 2);
+    }
+
+    #[test]
+    fn the_page_is_the_same_for_the_same_inputs() {
+        assert_eq!(page_of(&[ScenarioId(1)]), page_of(&[ScenarioId(1)]));
+    }
+}
