@@ -12,9 +12,10 @@
 //! Layout-rs is given a graph without cycles (we reverse the back links of a
 //! depth-first search ourselves and draw them pointing the right way), one
 //! link per ordered pair of nodes, and no labels on links. Its reachability
-//! test walks every path, so a graph with too many paths, or too many nodes to
-//! read, is not drawn: the report says so instead (see [`MAX_NODES`] and
-//! [`MAX_PATH_WORK`]).
+//! test walks every path and its crossing reduction is cubic in the width of
+//! a layer, so a graph whose estimated work exceeds a bound — or with too many
+//! nodes to read — is not drawn: the report says so instead (see
+//! [`MAX_NODES`], [`MAX_PATH_WORK`], [`MAX_CROSSING_WORK`]).
 
 use std::fmt::Write as _;
 
@@ -37,6 +38,10 @@ pub const MAX_NODES: usize = 150;
 /// The most path steps layout-rs's reachability tests may walk (it visits
 /// every path): a bound on the time the layout takes.
 pub const MAX_PATH_WORK: u64 = 2_000_000;
+/// The most work layout-rs's crossing reduction may do (see
+/// [`crossing_work`]): about a second; a drawing that needs more is too
+/// crowded to read anyway. The flagship model needs under 10,000.
+pub const MAX_CROSSING_WORK: u64 = 1_000_000;
 
 /// Why the graph was not drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,8 +50,8 @@ pub enum NotDrawn {
     Empty,
     /// More nodes than [`MAX_NODES`].
     TooManyNodes(usize),
-    /// Too many paths for the layout to finish quickly.
-    TooManyPaths,
+    /// Too many paths or crossing links for the layout to finish quickly.
+    TooDense,
 }
 
 impl std::fmt::Display for NotDrawn {
@@ -57,9 +62,9 @@ impl std::fmt::Display for NotDrawn {
                 f,
                 "the graph has {n} nodes, more than the {MAX_NODES} a drawing can show legibly; `whatif graph` exports it for a dedicated viewer"
             ),
-            NotDrawn::TooManyPaths => write!(
+            NotDrawn::TooDense => write!(
                 f,
-                "the graph has too many paths to lay out quickly; `whatif graph` exports it for a dedicated viewer"
+                "the graph has too many links across its layers to lay out quickly and read; `whatif graph` exports it for a dedicated viewer"
             ),
         }
     }
@@ -220,6 +225,32 @@ fn path_work(succ: &[Vec<usize>], order: &[usize]) -> u64 {
         .fold(0u64, |acc, &s| acc.saturating_add(paths[s]))
 }
 
+/// An estimate of the work of layout-rs's crossing reduction, which compares
+/// every pair of nodes in a layer against the next layer, fifty times over:
+/// the sum over layers of width³, with layers from the longest path and long
+/// links counted in every layer they cross (layout-rs puts a waypoint there).
+fn crossing_work(succ: &[Vec<usize>], order: &[usize]) -> u64 {
+    let mut layer = vec![0usize; succ.len()];
+    for &n in order {
+        for &s in &succ[n] {
+            layer[s] = layer[s].max(layer[n] + 1);
+        }
+    }
+    let depth = layer.iter().copied().max().unwrap_or(0) + 1;
+    let mut width = vec![0u64; depth];
+    for (n, next) in succ.iter().enumerate() {
+        width[layer[n]] += 1;
+        for &s in next {
+            for w in &mut width[layer[n] + 1..layer[s]] {
+                *w += 1;
+            }
+        }
+    }
+    width
+        .iter()
+        .fold(0u64, |acc, &w| acc.saturating_add(w.saturating_pow(3)))
+}
+
 /// The edges oriented so that the graph has no cycle: a depth-first search in
 /// node order keeps tree, forward and cross links and reverses back links.
 /// Returns (for each edge, whether it was reversed) and a topological order.
@@ -288,8 +319,9 @@ fn lay_out(model: &Model, edges: &[Edge]) -> Result<Layout, NotDrawn> {
             }
         }
     }
-    if path_work(&succ, &order) > MAX_PATH_WORK {
-        return Err(NotDrawn::TooManyPaths);
+    if path_work(&succ, &order) > MAX_PATH_WORK || crossing_work(&succ, &order) > MAX_CROSSING_WORK
+    {
+        return Err(NotDrawn::TooDense);
     }
     let dir = Orientation::TopToBottom;
     let mut vg = VisualGraph::new(dir);
@@ -600,5 +632,12 @@ mod tests {
             .collect();
         let order: Vec<usize> = (0..n).collect();
         assert!(path_work(&succ, &order) > MAX_PATH_WORK);
+    }
+
+    #[test]
+    fn crossing_work_counts_long_links_in_every_layer_they_cross() {
+        // 0 → 1 → 2 and 0 → 2: layers [0], [1, waypoint], [2].
+        let succ = vec![vec![1, 2], vec![2], vec![]];
+        assert_eq!(crossing_work(&succ, &[0, 1, 2]), 1 + 8 + 1);
     }
 }
