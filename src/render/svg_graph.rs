@@ -293,6 +293,21 @@ fn orient(n: usize, edges: &[Edge]) -> (Vec<bool>, Vec<usize>) {
     (reversed, post)
 }
 
+/// A loop from a node's top edge round its upper right corner back into its
+/// right side, in the margin layout-rs keeps around every node.
+fn self_loop(p: &Placed) -> Route {
+    let (right, top) = (p.centre.0 + p.size.0 / 2.0, p.centre.1 - p.size.1 / 2.0);
+    let start = (right - 14.0, top);
+    let end = (right, p.centre.1);
+    Route {
+        path: vec![
+            (start, (right - 14.0, top - 26.0)),
+            ((right + 30.0, p.centre.1), end),
+        ],
+        heads: (false, true),
+    }
+}
+
 /// The graph laid out: node boxes and link routes, in picture coordinates.
 struct Layout {
     nodes: Vec<Placed>,
@@ -346,6 +361,11 @@ fn lay_out(model: &Model, edges: &[Edge]) -> Result<Layout, NotDrawn> {
     // One layout edge per ordered pair (a link each way between two nodes is
     // two routes, which layout-rs draws side by side once both point down).
     for (k, (e, &r)) in edges.iter().zip(&reversed).enumerate() {
+        // Self-loops are drawn beside their node (see `self_loop`): layout-rs
+        // would route them through a waypoint that can land far away.
+        if e.from == e.to {
+            continue;
+        }
         let (a, b) = if r { (e.to, e.from) } else { (e.from, e.to) };
         let (start, end) = if r {
             (LineEndKind::Arrow, LineEndKind::None)
@@ -375,6 +395,11 @@ fn lay_out(model: &Model, edges: &[Edge]) -> Result<Layout, NotDrawn> {
     for (k, route) in rec.routes {
         if let Some(slot) = routes.get_mut(k) {
             *slot = Some(route);
+        }
+    }
+    for (k, e) in edges.iter().enumerate() {
+        if e.from == e.to {
+            routes[k] = Some(self_loop(&nodes[e.from]));
         }
     }
     // Shift everything so the picture starts at a margin from the origin.
