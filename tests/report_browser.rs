@@ -26,7 +26,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const MODEL: &str = "scenarios/x_platform.whatif";
 /// Fewer runs than the default keep the test quick; the page's structure does
 /// not depend on the number of runs.
-const RUNS: &str = "2000";
+const RUNS: &str = "1000";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

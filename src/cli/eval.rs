@@ -73,18 +73,25 @@ impl EvalOptions {
     }
 }
 
+/// Which scenarios a command evaluates.
+#[derive(Debug, Args, Clone)]
+pub struct ScenarioChoice {
+    /// A scenario (repeatable) [default: baseline].
+    #[arg(long, short, value_name = "NAME")]
+    pub scenario: Vec<String>,
+    /// The baseline and every scenario.
+    #[arg(long, conflicts_with = "scenario")]
+    pub all: bool,
+}
+
 /// `whatif eval FILE [--scenario NAME ... | --all]`
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
     file: String,
-    /// A scenario to evaluate (repeatable) [default: baseline].
-    #[arg(long, short, value_name = "NAME")]
-    scenario: Vec<String>,
-    /// Evaluate the baseline and every scenario.
-    #[arg(long, conflicts_with = "scenario")]
-    all: bool,
+    #[command(flatten)]
+    choice: ScenarioChoice,
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -165,28 +172,59 @@ pub fn evaluate(
     }
 }
 
+/// What a command that evaluates several scenarios reads before it starts.
+pub struct Setup {
+    /// The checked model.
+    pub model: Model,
+    /// Its sources.
+    pub sources: SourceMap,
+    /// The evaluation options.
+    pub options: Options,
+    /// The `--set` overrides.
+    pub overrides: Vec<Override>,
+    /// The scenarios asked for.
+    pub ids: Vec<ScenarioId>,
+}
+
+/// Loads the model and reads the evaluation flags and the scenarios named
+/// (`--scenario` or `--all`), or the outcome of failing to (reported).
+pub fn setup(
+    file: &str,
+    eval: &EvalOptions,
+    choice: &ScenarioChoice,
+    limits: &Limits,
+    reporter: &Reporter,
+) -> Result<Setup, Outcome> {
+    let (model, sources) = load_model(file, limits, reporter)?;
+    let options = eval.options().map_err(|message| {
+        errorln!("error: {message}");
+        Outcome::Failure
+    })?;
+    let overrides = eval.overrides(&model, reporter).ok_or(Outcome::Failure)?;
+    let ids = scenarios(&model, &choice.scenario, choice.all).map_err(|message| {
+        errorln!("error: {message}");
+        Outcome::Failure
+    })?;
+    Ok(Setup {
+        model,
+        sources,
+        options,
+        overrides,
+        ids,
+    })
+}
+
 /// Runs `whatif eval`.
 pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
-        Ok(m) => m,
+    let Setup {
+        model,
+        sources,
+        options,
+        overrides,
+        ids,
+    } = match setup(&args.file, &args.eval, &args.choice, limits, reporter) {
+        Ok(s) => s,
         Err(o) => return o,
-    };
-    let options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
-    };
-    let Some(overrides) = args.eval.overrides(&model, reporter) else {
-        return Outcome::Failure;
-    };
-    let ids = match scenarios(&model, &args.scenario, args.all) {
-        Ok(ids) => ids,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
     };
     let bar = !quiet && !options.exact && args.format != Format::Json;
     let total = options.runs.saturating_mul(ids.len() as u64);
@@ -209,7 +247,7 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
             .collect::<Vec<_>>()
             .join("\n"),
         Format::Json => {
-            let value = if args.all || results.len() > 1 {
+            let value = if args.choice.all || results.len() > 1 {
                 serde_json::Value::Array(results.iter().map(Results::to_json).collect())
             } else {
                 results.first().map(Results::to_json).unwrap_or_default()

@@ -15,7 +15,7 @@ use whatif::graph::Graph;
 use whatif::limits::Limits;
 use whatif::render::html::{self, Report, Section};
 
-use super::eval::{EvalOptions, evaluate, load_model, scenarios};
+use super::eval::{EvalOptions, ScenarioChoice, Setup, evaluate, setup};
 use super::report::Reporter;
 use super::{Outcome, print_stdout};
 
@@ -25,12 +25,8 @@ pub struct ReportArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
     file: String,
-    /// A scenario to show (repeatable) [default: baseline].
-    #[arg(long, short, value_name = "NAME")]
-    scenario: Vec<String>,
-    /// Show the baseline and every scenario.
-    #[arg(long, conflicts_with = "scenario")]
-    all: bool,
+    #[command(flatten)]
+    choice: ScenarioChoice,
     /// Where to write the page (`-` for standard output); an existing file is
     /// replaced atomically.
     #[arg(short, long, value_name = "FILE", required = true)]
@@ -41,16 +37,15 @@ pub struct ReportArgs {
 
 /// Runs `whatif report`.
 pub fn run(args: &ReportArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
-    let (model, sources) = match load_model(&args.file, limits, reporter) {
-        Ok(m) => m,
+    let Setup {
+        model,
+        sources,
+        mut options,
+        overrides,
+        ids,
+    } = match setup(&args.file, &args.eval, &args.choice, limits, reporter) {
+        Ok(s) => s,
         Err(o) => return o,
-    };
-    let mut options = match args.eval.options() {
-        Ok(o) => o,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
     };
     if options.exact {
         errorln!(
@@ -58,16 +53,6 @@ pub fn run(args: &ReportArgs, limits: &Limits, reporter: &Reporter) -> Outcome {
         );
         return Outcome::Failure;
     }
-    let Some(overrides) = args.eval.overrides(&model, reporter) else {
-        return Outcome::Failure;
-    };
-    let ids = match scenarios(&model, &args.scenario, args.all) {
-        Ok(ids) => ids,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
-    };
     options.explain = model
         .nodes
         .iter()

@@ -184,13 +184,13 @@ fn plural(word: &str, n: f64) -> String {
     }
 }
 
-fn axis(model: &Model) -> Axis {
+fn axis(model: &Model, steps: usize) -> Axis {
     let label = if model.step.unit == TimeUnit::Step {
         "step".to_string()
     } else {
         format!("step ({} each)", step_words(model))
     };
-    Axis { label }
+    Axis { label, steps }
 }
 
 fn model_section(model: &Model) -> Markup {
@@ -354,7 +354,8 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
     let res = s.results;
     let is_baseline = s.id == crate::check::model::BASELINE;
     let base = (!is_baseline).then_some(r.baseline);
-    let axis = axis(r.model);
+    let h = res.horizon as usize;
+    let axis = axis(r.model, h);
     let prefix = format!("s{k}");
     let mut events: Vec<_> = res.events.iter().collect();
     events.sort_by(|a, b| {
@@ -383,7 +384,7 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
             &e.name,
             &res.scenario,
             &e.by_step,
-            base_event(&e.name).map(|b| b.by_step.as_slice()),
+            base_event(&e.name).map(|b| upto(&b.by_step, h)),
             &axis,
         )?;
         curves.push(svg);
@@ -412,13 +413,12 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                 p50: &f.p50,
                 p95: &f.p95,
             },
-            base_factor(&f.name).map(|b| b.p50.as_slice()),
+            base_factor(&f.name).map(|b| upto(&b.p50, h)),
             f.range,
             &axis,
         )?;
         fans.push(svg);
     }
-    let h = res.horizon as usize;
     Ok(html! {
         section class="scenario" id=(prefix) aria-labelledby=(format!("{prefix}-h")) {
             h2 id=(format!("{prefix}-h")) {
@@ -458,7 +458,7 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                                 @if !res.exact { td class="num" { (percent(e.ci.0)) "–" (percent(e.ci.1)) } }
                                 td class="num" { (e.median_step.map_or("–".to_string(), |m| m.to_string())) }
                                 @if !is_baseline {
-                                    td class="num" { (base_event(&e.name).map_or("–".to_string(), |b| percent(b.probability))) }
+                                    td class="num" { (base_event(&e.name).map_or("–".to_string(), |b| percent(at(&b.by_step, h)))) }
                                 }
                             }
                         }
@@ -482,12 +482,12 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                             tr {
                                 th scope="row" { (f.name) }
                                 td class="num" { (num(f.mean.first().copied().unwrap_or(f64::NAN), 3)) }
-                                td class="num" { (num(f.p5.get(h).copied().unwrap_or(f64::NAN), 3)) }
-                                td class="num" { (num(f.p50.get(h).copied().unwrap_or(f64::NAN), 3)) }
-                                td class="num" { (num(f.p95.get(h).copied().unwrap_or(f64::NAN), 3)) }
-                                td class="num" { (num(f.mean.get(h).copied().unwrap_or(f64::NAN), 3)) }
+                                td class="num" { (num(at(&f.p5, h), 3)) }
+                                td class="num" { (num(at(&f.p50, h), 3)) }
+                                td class="num" { (num(at(&f.p95, h), 3)) }
+                                td class="num" { (num(at(&f.mean, h), 3)) }
                                 @if !is_baseline {
-                                    td class="num" { (base_factor(&f.name).map_or("–".to_string(), |b| num(b.mean.last().copied().unwrap_or(f64::NAN), 3))) }
+                                    td class="num" { (base_factor(&f.name).map_or("–".to_string(), |b| num(at(&b.mean, h), 3))) }
                                 }
                             }
                         }
@@ -534,6 +534,16 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
             }
         }
     })
+}
+
+/// A series up to step `h` (a baseline may run longer than the scenario).
+fn upto(values: &[f64], h: usize) -> &[f64] {
+    &values[..values.len().min(h + 1)]
+}
+
+/// A series' value at step `h`, or at its last step when shorter.
+fn at(values: &[f64], h: usize) -> f64 {
+    upto(values, h).last().copied().unwrap_or(f64::NAN)
 }
 
 fn likelihood(res: &Results, p: f64) -> Markup {

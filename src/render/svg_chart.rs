@@ -14,6 +14,7 @@
 //! more, and the page stays small for long horizons.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::render::num;
@@ -47,11 +48,13 @@ pub struct ChartError {
     pub message: String,
 }
 
-/// What the time axis is called: "step (1 week)".
+/// The time axis.
 #[derive(Clone, Debug)]
 pub struct Axis {
-    /// The label of the x axis.
+    /// Its label: "step (1 week each)".
     pub label: String,
+    /// The last step.
+    pub steps: usize,
 }
 
 /// Indices of the steps drawn: every one up to [`MAX_POINTS`], else every
@@ -119,6 +122,51 @@ fn text(size: u32) -> TextStyle<'static> {
     ("sans-serif", size).into_font().color(&INK)
 }
 
+/// The value axis of a chart.
+struct YAxis<'f> {
+    range: (f64, f64),
+    label: &'static str,
+    ticks: usize,
+    format: &'f dyn Fn(&f64) -> String,
+    /// Pixels for the tick labels.
+    room: u32,
+}
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart titled `node` with steps across (as many as `axis.steps`) and `y`
+/// up, its grid and labelled axes drawn.
+fn axes<'a, 'b>(
+    root: &'a Area<'b>,
+    node: &str,
+    axis: &Axis,
+    y: &YAxis<'_>,
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
+    let last = axis.steps.max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(node, text(14))
+        .margin(6)
+        .margin_right(14)
+        .x_label_area_size(34)
+        .y_label_area_size(y.room)
+        .build_cartesian_2d(0.0..last, y.range.0..y.range.1)?;
+    chart
+        .configure_mesh()
+        .x_desc(axis.label.as_str())
+        .y_desc(y.label)
+        .x_labels(6)
+        .y_labels(y.ticks)
+        .x_label_formatter(&|v| num(*v, 6))
+        .y_label_formatter(y.format)
+        .label_style(text(11))
+        .axis_desc_style(text(11))
+        .max_light_lines(0)
+        .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
+        .axis_style(INK)
+        .draw()?;
+    Ok(chart)
+}
+
 /// P(happened by step t) of one event, in a scenario and (dashed) in the
 /// baseline, as an SVG element whose id is `id`.
 ///
@@ -132,29 +180,15 @@ pub fn event_curve(
     baseline: Option<&[f64]>,
     axis: &Axis,
 ) -> Result<String, ChartError> {
-    let last = by_step.len().saturating_sub(1).max(1) as f64;
     let svg = draw(node, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(node, text(14))
-            .margin(6)
-            .margin_right(14)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0.0..last, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc(axis.label.as_str())
-            .y_desc("P(by step)")
-            .x_labels(6)
-            .y_labels(6)
-            .x_label_formatter(&|v| num(*v, 6))
-            .y_label_formatter(&|v| format!("{}%", num(v * 100.0, 3)))
-            .label_style(text(11))
-            .axis_desc_style(text(11))
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
-            .axis_style(INK)
-            .draw()?;
+        let y = YAxis {
+            range: (0.0, 1.0),
+            label: "P(by step)",
+            ticks: 6,
+            format: &|v| format!("{}%", num(v * 100.0, 3)),
+            room: 44,
+        };
+        let mut chart = axes(root, node, axis, &y)?;
         if let Some(base) = baseline {
             chart.draw_series(LineSeries::new(points(base), DASHED.stroke_width(2)))?;
         }
@@ -235,34 +269,20 @@ pub fn fan_chart(
     range: (f64, f64),
     axis: &Axis,
 ) -> Result<String, ChartError> {
-    let last = fan.p50.len().saturating_sub(1).max(1) as f64;
     let mut series: Vec<&[f64]> = vec![fan.p5, fan.p50, fan.p95];
     if let Some(b) = baseline {
         series.push(b);
     }
     let (lo, hi) = y_range(&series, range);
     let svg = draw(node, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(node, text(14))
-            .margin(6)
-            .margin_right(14)
-            .x_label_area_size(34)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0.0..last, lo..hi)?;
-        chart
-            .configure_mesh()
-            .x_desc(axis.label.as_str())
-            .y_desc("value")
-            .x_labels(6)
-            .y_labels(5)
-            .x_label_formatter(&|v| num(*v, 6))
-            .y_label_formatter(&|v| num(*v, 3))
-            .label_style(text(11))
-            .axis_desc_style(text(11))
-            .max_light_lines(0)
-            .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
-            .axis_style(INK)
-            .draw()?;
+        let y = YAxis {
+            range: (lo, hi),
+            label: "value",
+            ticks: 5,
+            format: &|v| num(*v, 3),
+            room: 50,
+        };
+        let mut chart = axes(root, node, axis, &y)?;
         let idx = thinned(fan.p50.len());
         let band: Vec<(f64, f64)> = idx
             .iter()
@@ -312,6 +332,7 @@ mod tests {
     fn axis() -> Axis {
         Axis {
             label: "step (1 week)".to_string(),
+            steps: 3,
         }
     }
 
