@@ -718,7 +718,7 @@ th, td { text-align: left; padding: .22rem .7rem .22rem 0; border-bottom: 1px so
 thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
 tbody th { font-weight: 500; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .9em; }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.up { color: #0b6e2e; } td.down { color: #a3261a; }
+td.up, td.down { font-weight: 600; }
 .word { font-weight: 600; }
 .crossing { font-family: system-ui, sans-serif; font-size: .8em; border: 1px solid var(--muted); border-radius: 3px; padding: 0 .3em; }
 .swatch { display: inline-block; width: .9em; height: .9em; margin-right: .4em; border: 2px solid #333; border-radius: 2px; vertical-align: -.1em; }
