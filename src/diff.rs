@@ -4,6 +4,7 @@
 
 use crate::check::Model;
 use crate::check::model::{NodeId, NodeKind, ScenarioId};
+use crate::check::values::Override;
 use crate::eval::paired::{self, Measure, Pair};
 use crate::eval::{self, EvalError, Options};
 use crate::limits::Limits;
@@ -85,8 +86,24 @@ pub fn diff(
     options: &Options,
     limits: &Limits,
 ) -> Result<Diff, EvalError> {
-    let pa = eval::prepare(model, sources, a, &[], &[], limits)?;
-    let pb = eval::prepare(model, sources, b, &[], &[], limits)?;
+    diff_under(model, sources, a, b, &[], options, limits)
+}
+
+/// Compares scenario `a` with `b`, both under the same `--set` overrides.
+///
+/// # Errors
+/// An evaluation failure in either scenario.
+pub fn diff_under(
+    model: &Model,
+    sources: &SourceMap,
+    a: ScenarioId,
+    b: ScenarioId,
+    overrides: &[Override],
+    options: &Options,
+    limits: &Limits,
+) -> Result<Diff, EvalError> {
+    let pa = eval::prepare(model, sources, a, overrides, &[], limits)?;
+    let pb = eval::prepare(model, sources, b, overrides, &[], limits)?;
     let horizon = pa.program.horizon.min(pb.program.horizon);
     let nodes: Vec<(NodeId, NodeKind)> = model
         .nodes

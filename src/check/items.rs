@@ -30,7 +30,11 @@ impl<'a> Checker<'a> {
                     id.index(),
                     Actor {
                         name: name.clone(),
-                        description: None,
+                        description: self
+                            .actor_sites
+                            .get(id.index())
+                            .and_then(|a| a.description.as_ref())
+                            .map(|d| d.value.to_string()),
                         span,
                     },
                 )

@@ -142,6 +142,8 @@ struct Checker<'a> {
     /// Qualified node names and parameter names.
     symbols: HashMap<String, (Symbol, Span)>,
     actors: HashMap<String, (ActorId, Span)>,
+    /// Each actor's declaration, by [`ActorId`] (for its description).
+    actor_sites: Vec<&'a ast::Actor>,
     rules: HashMap<String, (RuleId, Span)>,
     scenarios: HashMap<String, (ScenarioId, Span)>,
     header: Option<&'a ast::ModelDecl>,
@@ -181,6 +183,7 @@ impl<'a> Checker<'a> {
             warnings: Vec::new(),
             symbols: HashMap::new(),
             actors: HashMap::new(),
+            actor_sites: Vec::new(),
             rules: HashMap::new(),
             scenarios: HashMap::new(),
             header: None,
@@ -345,6 +348,7 @@ impl<'a> Checker<'a> {
         let id = ActorId::from_index(self.actors.len());
         self.actors
             .insert(a.name.name.to_string(), (id, a.name.span));
+        self.actor_sites.push(a);
         for n in &a.nodes {
             self.declare_node(n, Some((id, &a.name.name)));
         }

@@ -89,18 +89,25 @@ pub fn one_scenario(model: &Model, name: Option<&String>) -> Result<ScenarioId, 
     }
 }
 
+/// Which scenarios a command evaluates.
+#[derive(Debug, Args, Clone)]
+pub struct ScenarioChoice {
+    /// A scenario (repeatable) [default: baseline].
+    #[arg(long, short, value_name = "NAME")]
+    pub scenario: Vec<String>,
+    /// The baseline and every scenario.
+    #[arg(long, conflicts_with = "scenario")]
+    pub all: bool,
+}
+
 /// `whatif eval FILE [--scenario NAME ... | --all]`
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The model (`-` reads standard input).
     #[arg(value_name = "FILE")]
     pub file: String,
-    /// A scenario to evaluate (repeatable) [default: baseline].
-    #[arg(long, short, value_name = "NAME")]
-    scenario: Vec<String>,
-    /// Evaluate the baseline and every scenario.
-    #[arg(long, conflicts_with = "scenario")]
-    all: bool,
+    #[command(flatten)]
+    pub choice: ScenarioChoice,
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -194,22 +201,54 @@ pub fn evaluate(
     }
 }
 
+/// What a command that evaluates several scenarios reads before it starts.
+pub struct Setup {
+    /// The checked model.
+    pub model: Model,
+    /// Its sources.
+    pub sources: SourceMap,
+    /// The evaluation options.
+    pub options: Options,
+    /// The `--set` overrides.
+    pub overrides: Vec<Override>,
+    /// The scenarios asked for.
+    pub ids: Vec<ScenarioId>,
+}
+
+/// Loads the model and reads the evaluation flags and the scenarios named
+/// (`--scenario` or `--all`), or the outcome of failing to (reported).
+pub fn setup(
+    file: &str,
+    eval: &EvalOptions,
+    choice: &ScenarioChoice,
+    ctx: &Context,
+) -> Result<Setup, Outcome> {
+    let (model, sources) = load_model(file, ctx)?;
+    let (options, overrides) = eval.read(&model, ctx)?;
+    let ids = scenarios(&model, &choice.scenario, choice.all).map_err(|message| {
+        errorln!("error: {message}");
+        Outcome::Failure
+    })?;
+    Ok(Setup {
+        model,
+        sources,
+        options,
+        overrides,
+        ids,
+    })
+}
+
 /// Runs `whatif eval`.
 pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
-    let (model, sources) = match load_model(&args.file, ctx) {
-        Ok(m) => m,
+    let Setup {
+        model,
+        sources,
+        options,
+        overrides,
+        ids,
+    } = match setup(&args.file, &args.eval, &args.choice, ctx) {
+        Ok(s) => s,
         Err(o) => return o,
-    };
-    let options = args.eval.options(&ctx.settings);
-    let Some(overrides) = args.eval.overrides(&model, &ctx.reporter) else {
-        return Outcome::Failure;
-    };
-    let ids = match scenarios(&model, &args.scenario, args.all) {
-        Ok(ids) => ids,
-        Err(message) => {
-            errorln!("error: {message}");
-            return Outcome::Failure;
-        }
     };
     let bar = !ctx.quiet() && !options.exact && args.format != Format::Json;
     let total = options.runs.saturating_mul(ids.len() as u64);
@@ -234,7 +273,7 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
         Format::Json => {
             let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
             let output = match list.pop() {
-                Some(one) if list.is_empty() && !args.all => EvalOutput::One(one),
+                Some(one) if list.is_empty() && !args.choice.all => EvalOutput::One(one),
                 last => EvalOutput::Many(list.into_iter().chain(last).collect()),
             };
             super::json(&output)

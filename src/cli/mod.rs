@@ -19,6 +19,7 @@ mod explain;
 mod fmt;
 mod generate;
 mod graph;
+mod html_report;
 mod init;
 mod input;
 mod loops;
@@ -162,6 +163,8 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Run a language server over standard input and output (for editors).
     Lsp(lsp::LspArgs),
+    /// Write a self-contained HTML report: graph, charts, explanations.
+    Report(html_report::ReportArgs),
 }
 
 impl Command {
@@ -178,6 +181,7 @@ impl Command {
             Command::Graph(a) => vec![a.file.as_str()],
             Command::Causes(a) => vec![a.file.as_str()],
             Command::Watch(a) => a.file.to_str().into_iter().collect(),
+            Command::Report(a) => vec![a.file.as_str()],
             Command::Test(a) => a.paths.iter().map(String::as_str).collect(),
             Command::Init(_)
             | Command::Schema(_)
@@ -207,6 +211,7 @@ impl Command {
             Command::Graph(a) => Some(&a.eval),
             Command::Causes(a) => Some(&a.eval),
             Command::Watch(a) => Some(&a.eval),
+            Command::Report(a) => Some(&a.eval),
             _ => None,
         };
         if let Some(e) = eval {
@@ -403,6 +408,7 @@ pub fn main() -> ExitCode {
         Command::Causes(args) => causes::run(args, &ctx),
         Command::Watch(args) => watch::run(args, &ctx),
         Command::Lsp(args) => lsp::run(args, &ctx.settings.limits),
+        Command::Report(args) => html_report::run(args, &ctx),
     };
     outcome.code()
 }

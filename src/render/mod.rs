@@ -1,14 +1,18 @@
-//! Renderers: results in words and tables for people, in CSV for tools, and
-//! the typed JSON outputs ([`json`]). They build strings and values; printing
-//! them is the caller's business.
+//! Renderers: results in words and tables for people, in CSV for tools, the
+//! typed JSON outputs ([`json`]), pictures of the graph, and the HTML report
+//! with its SVG pictures. They build strings and values; printing them is the
+//! caller's business.
 
 pub mod causes;
 pub mod csv;
 pub mod dot;
 pub mod drawing;
+pub mod html;
 pub mod json;
 pub mod loops;
 pub mod mermaid;
+pub mod svg_chart;
+pub mod svg_graph;
 pub mod text;
 
 /// A number with at most `digits` significant digits, without trailing zeros.
