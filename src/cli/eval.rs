@@ -52,7 +52,6 @@ impl EvalOptions {
             confidence,
             exact: self.exact,
             explain: Vec::new(),
-            blocks: None,
             progress: None,
         })
     }

@@ -17,6 +17,7 @@ pub mod paired;
 pub mod results;
 pub mod sim;
 pub mod stats;
+pub mod sumtree;
 
 pub use compile::Program;
 pub use error::EvalError;
@@ -42,8 +43,6 @@ pub struct Options {
     pub exact: bool,
     /// Events to explain (causal chains and why-not).
     pub explain: Vec<NodeId>,
-    /// Stop after this block of runs, for a run range (sharding).
-    pub blocks: Option<(u64, u64)>,
     /// Counts finished runs as they finish, for a progress bar.
     pub progress: Option<Progress>,
 }
@@ -87,7 +86,6 @@ impl Default for Options {
             confidence: DEFAULT_CONFIDENCE,
             exact: false,
             explain: Vec::new(),
-            blocks: None,
             progress: None,
         }
     }

@@ -3,9 +3,9 @@
 //! Everything counted is an integer (runs in which an event first happened at
 //! each step, histogram bins of factor values, runs bounded, steps of
 //! steadiness), so counts merge in any order. Sums of factor values are floats:
-//! they are kept per fixed block of runs and added block by block in block
-//! order, so the result is the same whatever the number of threads, and a run
-//! range computed elsewhere merges byte for byte.
+//! they are kept per fixed block of runs and added along a fixed tree of blocks
+//! (`sumtree`), so the result is the same whatever the number of threads, and a
+//! run range computed elsewhere merges byte for byte.
 //!
 //! Factor quantiles come from a histogram over the factor's range; its number of
 //! bins depends only on the model's size (see [`bins_for`]), and the estimate is
@@ -35,6 +35,30 @@ pub fn bins_for(factors: usize, steps: usize) -> usize {
     (HISTOGRAM_BUDGET / 4 / cells).clamp(MIN_BINS, MAX_BINS)
 }
 
+/// Serde for float vectors as their IEEE 754 bits: exact, and JSON has no
+/// infinities.
+pub mod f64_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the bits.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let bits: Vec<u64> = v.iter().map(|x| x.to_bits()).collect();
+        bits.serialize(s)
+    }
+
+    /// Reads the bits.
+    ///
+    /// # Errors
+    /// The deserializer's.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let bits = Vec::<u64>::deserialize(d)?;
+        Ok(bits.into_iter().map(f64::from_bits).collect())
+    }
+}
+
 /// Counts that merge in any order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
@@ -45,9 +69,11 @@ pub struct Counts {
     pub first: Vec<u64>,
     /// Per factor, step and bin: runs whose value fell in the bin.
     pub hist: Vec<u32>,
-    /// Per factor and step, the smallest value seen (as ordered bits: see `key`).
+    /// Per factor and step, the smallest value seen (infinite when none was).
+    #[serde(with = "f64_bits")]
     pub min: Vec<f64>,
     /// Per factor and step, the largest value seen.
+    #[serde(with = "f64_bits")]
     pub max: Vec<f64>,
     /// Per factor and step, runs whose value equals the smallest value seen
     /// (so that a point mass, such as a bound, gets exact quantiles).
@@ -69,7 +95,7 @@ pub struct Counts {
 }
 
 /// Per block of runs: the float sums, kept apart so they can be added in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sums {
     /// The block's index.
     pub block: u64,
