@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 use whatif::check::Model;
 use whatif::check::model::ScenarioId;
 use whatif::check::values::Override;
+use whatif::eval::shard::{self, Partial, Shard};
 use whatif::eval::{self, Options, Results};
 use whatif::limits::Limits;
 use whatif::span::SourceMap;
@@ -87,12 +88,20 @@ pub struct EvalArgs {
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Compute only slice K of N of the runs and write a partial result for
+    /// `whatif merge` (the format is chosen there).
+    #[arg(long, value_name = "K/N", conflicts_with = "exact")]
+    shard: Option<String>,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     #[command(flatten)]
     eval: EvalOptions,
 }
 
+/// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub enum Format {
     Text,
     Json,
     Csv,
@@ -187,6 +196,34 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
             return Outcome::Failure;
         }
     };
+    if let Some(text) = &args.shard {
+        let shard = match Shard::parse(text) {
+            Ok(s) => s,
+            Err(message) => {
+                errorln!("error: {message}");
+                return Outcome::Failure;
+            }
+        };
+        let mut parts = Vec::new();
+        for &id in &ids {
+            let part = eval::prepare(&model, &sources, id, &overrides, &[], limits)
+                .and_then(|prepared| shard::part(&prepared, &options, limits, shard));
+            match part {
+                Ok(p) => parts.push(p),
+                Err(e) => {
+                    reporter.print_eval_error(&e, &sources);
+                    return Outcome::Failure;
+                }
+            }
+        }
+        let names: Vec<String> = ids
+            .iter()
+            .map(|&id| model.scenario(id).name.clone())
+            .collect();
+        let identity = shard::identity(&sources, &names, args.all, &args.eval.set, &options);
+        let partial = Partial::new(identity, shard, &options, args.all, parts);
+        return write(args.output.as_deref(), &partial.to_json());
+    }
     let bar = !quiet && !options.exact && args.format != Format::Json;
     let total = options.runs.saturating_mul(ids.len() as u64);
     let results = super::progress::track(bar, total, |progress| {
@@ -201,14 +238,35 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
     let Some(results) = results else {
         return Outcome::Failure;
     };
-    let text = match args.format {
+    let text = render_all(&results, args.format, args.all);
+    write(args.output.as_deref(), &text)
+}
+
+/// Prints `text`, or writes it atomically to `path`.
+pub fn write(path: Option<&std::path::Path>, text: &str) -> Outcome {
+    match path {
+        Some(path) => match super::fmt::write_atomically(path, text.as_bytes()) {
+            Ok(()) => Outcome::Success,
+            Err(e) => {
+                errorln!("error: cannot write `{}`: {e}", path.display());
+                Outcome::Failure
+            }
+        },
+        None => super::print_stdout(text),
+    }
+}
+
+/// Every scenario's results in `format`; JSON gives a list when every scenario
+/// was asked for or there are several, else one object.
+pub fn render_all(results: &[Results], format: Format, all: bool) -> String {
+    match format {
         Format::Text => results
             .iter()
             .map(render::text::results)
             .collect::<Vec<_>>()
             .join("\n"),
         Format::Json => {
-            let value = if args.all || results.len() > 1 {
+            let value = if all || results.len() > 1 {
                 serde_json::Value::Array(results.iter().map(Results::to_json).collect())
             } else {
                 results.first().map(Results::to_json).unwrap_or_default()
@@ -218,7 +276,6 @@ pub fn run(args: &EvalArgs, limits: &Limits, reporter: &Reporter, quiet: bool) -
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             )
         }
-        Format::Csv => render::csv::results(&results),
-    };
-    super::print_stdout(&text)
+        Format::Csv => render::csv::results(results),
+    }
 }

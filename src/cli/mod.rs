@@ -15,6 +15,7 @@ mod explain;
 mod fmt;
 mod generate;
 mod input;
+mod merge;
 mod progress;
 mod report;
 mod test;
@@ -126,6 +127,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Generate a synthetic model (for benchmarks).
     Generate(generate::GenerateArgs),
+    /// Merge the partial results of `eval --shard` into one evaluation's.
+    Merge(merge::MergeArgs),
 }
 
 /// The outcome of a command, as an exit code.
@@ -205,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args, &limits, &reporter, cli.global.quiet),
         Command::Test(args) => test::run(args, &limits, &reporter),
         Command::Diff(args) => diff::run(args, &limits, &reporter),
+        Command::Merge(args) => merge::run(args, &reporter),
     };
     outcome.code()
 }

@@ -15,6 +15,7 @@ pub mod montecarlo;
 mod normal;
 pub mod paired;
 pub mod results;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod sumtree;
@@ -137,6 +138,20 @@ pub fn evaluate(
     if options.exact {
         return exact::evaluate(p, options, limits);
     }
+    let runs = runs_within_limits(p, options, limits)?;
+    montecarlo::evaluate(p, runs, options)
+}
+
+/// The runs an evaluation of `p` makes (one when nothing is random), within
+/// the limits.
+///
+/// # Errors
+/// The runs or the work exceed a limit.
+pub fn runs_within_limits(
+    p: &Program<'_>,
+    options: &Options,
+    limits: &Limits,
+) -> Result<u64, EvalError> {
     let runs = if p.random { options.runs.max(1) } else { 1 };
     if runs > limits.runs {
         return Err(EvalError::Limit {
@@ -155,7 +170,7 @@ pub fn evaluate(
             limit: limits.work,
         });
     }
-    montecarlo::evaluate(p, runs, options)
+    Ok(runs)
 }
 
 /// Evaluates `scenario` of `model` in one call.

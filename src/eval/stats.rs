@@ -59,6 +59,59 @@ pub mod f64_bits {
     }
 }
 
+/// Serde for a count vector with many zeros: its length, then for each other
+/// cell the zeros skipped since the last one and the count, flat (histograms
+/// of large models are mostly empty bins).
+pub mod sparse_u32 {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes `[len, skip, v, skip, v, …]`.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(v: &[u32], s: S) -> Result<S::Ok, S::Error> {
+        let mut flat = vec![v.len() as u64];
+        let mut skipped = 0u64;
+        for &c in v {
+            if c == 0 {
+                skipped += 1;
+            } else {
+                flat.extend([skipped, u64::from(c)]);
+                skipped = 0;
+            }
+        }
+        flat.serialize(s)
+    }
+
+    /// Reads `[len, skip, v, skip, v, …]`.
+    ///
+    /// # Errors
+    /// A malformed list, or an index or count out of range.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+        let flat = Vec::<u64>::deserialize(d)?;
+        let Some((&len, pairs)) = flat.split_first() else {
+            return Err(D::Error::custom("an empty sparse list"));
+        };
+        // Refuse a length the pairs cannot justify before allocating it.
+        if len > (pairs.len() as u64 + 1) * (1 << 24) || pairs.len() % 2 != 0 {
+            return Err(D::Error::custom("a malformed sparse list"));
+        }
+        let mut out = vec![0u32; usize::try_from(len).map_err(D::Error::custom)?];
+        let mut at = 0usize;
+        for pair in pairs.chunks(2) {
+            at = usize::try_from(pair[0])
+                .ok()
+                .and_then(|skip| at.checked_add(skip))
+                .filter(|&i| i < out.len())
+                .ok_or_else(|| D::Error::custom("a sparse index out of range"))?;
+            out[at] = u32::try_from(pair[1]).map_err(D::Error::custom)?;
+            at += 1;
+        }
+        Ok(out)
+    }
+}
+
 /// Counts that merge in any order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
@@ -68,6 +121,7 @@ pub struct Counts {
     /// that step; the last cell of each row counts runs where it never happened.
     pub first: Vec<u64>,
     /// Per factor, step and bin: runs whose value fell in the bin.
+    #[serde(with = "sparse_u32")]
     pub hist: Vec<u32>,
     /// Per factor and step, the smallest value seen (infinite when none was).
     #[serde(with = "f64_bits")]
@@ -106,7 +160,7 @@ pub struct Sums {
 }
 
 /// The layout shared by counts and sums.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
     /// The events, as node indices.
     pub events: Vec<u32>,
@@ -195,6 +249,12 @@ impl Layout {
         }
     }
 
+    /// Factor cells: factors × steps.
+    #[must_use]
+    pub fn cells(&self) -> usize {
+        self.factors.len() * self.steps
+    }
+
     /// Empty sums for a block.
     #[must_use]
     pub fn sums(&self, block: u64) -> Sums {
@@ -208,6 +268,25 @@ impl Layout {
 }
 
 impl Counts {
+    /// Whether these counts have the shape of `layout`'s (counts read from a
+    /// file may not).
+    #[must_use]
+    pub fn fits(&self, layout: &Layout) -> bool {
+        let empty = layout.counts();
+        self.first.len() == empty.first.len()
+            && self.hist.len() == empty.hist.len()
+            && self.min.len() == empty.min.len()
+            && self.max.len() == empty.max.len()
+            && self.at_min.len() == empty.at_min.len()
+            && self.at_max.len() == empty.at_max.len()
+            && self.rule_runs.len() == empty.rule_runs.len()
+            && self.bounded_runs.len() == empty.bounded_runs.len()
+            && self.bounded_from.len() == empty.bounded_from.len()
+            && self.steady.len() == empty.steady.len()
+            && self.probes.len() == empty.probes.len()
+            && self.probes_by.len() == empty.probes_by.len()
+    }
+
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: &Counts) {
         self.runs += other.runs;
