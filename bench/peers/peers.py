@@ -167,10 +167,10 @@ CHILDREN = {
 # --- the driver ----------------------------------------------------------------
 
 
-def timed(cmd):
+def timed(cmd, env=None):
     """Runs cmd; returns (wall seconds, stdout)."""
     t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{p.stderr[-3000:]}")
@@ -178,7 +178,10 @@ def timed(cmd):
 
 
 def peer(name, d, samples):
-    wall, out = timed([sys.executable, __file__, "--child", name, d, str(samples)])
+    # Some machines set OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE to work around
+    # old OpenBLAS builds; they slow a current numpy, so the peers run without.
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    wall, out = timed([sys.executable, __file__, "--child", name, d, str(samples)], env)
     result = json.loads(out)
     result["wall"] = wall
     return result
