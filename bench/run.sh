@@ -26,8 +26,8 @@ whatif="$root/target/release/whatif"
 # machine has it (Debian: apt-get install time), else wall seconds only.
 measure() {
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >/dev/null 2>&1
-    awk '{printf "%.3f s, %.1f MiB", $1, $2 / 1024}' "$tmp/time"
+    /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >/dev/null 2>&1 || printf "(failed) "
+    tail -1 "$tmp/time" | awk '{printf "%.3f s, %.1f MiB", $1, $2 / 1024}'
   else
     local t0 t1
     t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
@@ -63,7 +63,12 @@ echo "== targets" >&2
     echo "default model, 1,000,000 runs, 2 threads:               $(measure "$whatif" eval "$tmp/default.whatif" --runs 1000000)"
   fi
   echo "start-up + parse + check of scenarios/x_platform.whatif: $(best_ms 20 "$whatif" check scenarios/x_platform.whatif) (best of 20)"
-  echo "sharded: 3 shards of the default model + merge:         $(measure bash -c "for k in 1 2 3; do '$whatif' eval '$tmp/default.whatif' --shard \$k/3 -o '$tmp/p\$k.json' --threads 1 & done; wait; '$whatif' merge '$tmp'/p?.json")"
+  cat > "$tmp/sharded.sh" <<SHARDS
+for k in 1 2 3; do "$whatif" eval "$tmp/default.whatif" --shard \$k/3 -o "$tmp/part-\$k.json" --threads 1 & done
+wait
+"$whatif" merge "$tmp"/part-?.json
+SHARDS
+  echo "default model in 3 shards (1 thread each, in parallel) + merge: $(measure bash "$tmp/sharded.sh")"
   if [ -z "$quick" ]; then
     "$whatif" generate --nodes 100000 --rules 500000 -o "$tmp/big.whatif"
     echo "100,000 nodes / 500,000 rules ($(du -m "$tmp/big.whatif" | cut -f1) MB): check: $(measure "$whatif" check -q "$tmp/big.whatif")"
@@ -101,6 +106,16 @@ mem="$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   cat "$tmp/eval.txt"
   echo '```'
   echo
+  if [ -f target/peers/report.txt ]; then
+    echo "## Side by side with other tools (bench/peers/run.sh)"
+    echo
+    echo "The last report of \`bench/peers/run.sh\` (run it before this script to refresh it):"
+    echo
+    echo '```text'
+    cat target/peers/report.txt
+    echo '```'
+    echo
+  fi
   cat bench/notes.md
 } > "$doc"
 echo "wrote $doc" >&2

@@ -13,6 +13,8 @@
 //! a rule only when something it reads changed, so the figure is a rate of
 //! nominal work, comparable across model sizes.
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -21,16 +23,6 @@ use whatif::generate::{Synthetic, synthetic};
 use whatif::limits::Limits;
 use whatif::load::NoImports;
 
-fn status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
 
 /// `--eval-file FILE [--runs N] [--threads N] [--exact]`: prints the seconds of
 /// the evaluation alone, of reading + parsing + checking, and the peak bytes.
@@ -80,7 +72,7 @@ fn eval_file(args: &[String]) {
         best = best.min(start.elapsed().as_secs_f64());
         drop(results);
     }
-    let peak = status_kib("VmHWM:").unwrap_or(0) * 1024;
+    let peak = common::status_kib("VmHWM:").unwrap_or(0) * 1024;
     println!("{best} {check} {peak}");
 }
 

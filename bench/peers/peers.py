@@ -80,34 +80,33 @@ def fcm_inputs(d):
     return n, src, dst, w, a, m["steps"]
 
 
+def fcm_run(matrix, a, steps):
+    """The kernel: `steps` synchronous updates; returns (seconds, every step)."""
+    import numpy as np
+
+    t = time.perf_counter()
+    out = [a]
+    for _ in range(steps):
+        a = 1.0 / (1.0 + np.exp(-(matrix @ a)))
+        out.append(a)
+    kernel = time.perf_counter() - t
+    return {"kernel": kernel, "values": np.array(out).T.tolist()}
+
+
 def child_numpy(d, _):
     import numpy as np
 
     n, src, dst, w, a, steps = fcm_inputs(d)
     wt = np.zeros((n, n))
     wt[dst, src] = w  # row i: the weights into concept i
-    t = time.perf_counter()
-    out = [a]
-    for _ in range(steps):
-        a = 1.0 / (1.0 + np.exp(-(wt @ a)))
-        out.append(a)
-    kernel = time.perf_counter() - t
-    return {"kernel": kernel, "values": np.array(out).T.tolist()}
+    return fcm_run(wt, a, steps)
 
 
 def child_scipy(d, _):
-    import numpy as np
     from scipy.sparse import csr_matrix
 
     n, src, dst, w, a, steps = fcm_inputs(d)
-    wt = csr_matrix((w, (dst, src)), shape=(n, n))
-    t = time.perf_counter()
-    out = [a]
-    for _ in range(steps):
-        a = 1.0 / (1.0 + np.exp(-(wt @ a)))
-        out.append(a)
-    kernel = time.perf_counter() - t
-    return {"kernel": kernel, "values": np.array(out).T.tolist()}
+    return fcm_run(csr_matrix((w, (dst, src)), shape=(n, n)), a, steps)
 
 
 def child_pysd(d, _):

@@ -32,6 +32,12 @@ bench="$(ls -t "$root"/target/release/deps/eval-* | grep -v '\.d$' | head -1)"
 echo "== generating the models (seed 1)"
 "$out/venv/bin/python" "$here/gen.py" "$out/models" --seed 1
 
-echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-"$out/venv/bin/python" "$here/peers.py" "$out/models" "$root/target/release/whatif" "$bench"
+# The report also goes to OUTDIR/report.txt, which bench/run.sh quotes in
+# docs/performance.md.
+{
+  echo "$(date -u +%Y-%m-%d), commit $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  "$out/venv/bin/python" "$here/peers.py" "$out/models" "$root/target/release/whatif" "$bench"
+} | tee "$out/report.txt.new"
+mv "$out/report.txt.new" "$out/report.txt"
