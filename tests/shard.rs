@@ -202,3 +202,27 @@ fn bad_shard_flags_are_refused() {
     ]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn eval_and_merge_write_their_output_to_a_file() {
+    let dir = scratch("output");
+    let args = ["eval", "scenarios/fault_tree.whatif", "--format", "json"];
+    let (code, expected, err) = whatif(&args);
+    assert_eq!(code, 0, "{err}");
+    let file = dir.join("out.json").display().to_string();
+    let mut to_file = args.to_vec();
+    to_file.extend(["-o", &file]);
+    let (code, stdout, err) = whatif(&to_file);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.is_empty());
+    assert_eq!(std::fs::read(&file).expect("written"), expected);
+
+    let parts = shards(&dir, &args[..2], 2);
+    let merged_file = dir.join("merged.json").display().to_string();
+    let (code, _, err) = whatif(&[
+        "merge", "--format", "json", &parts[0], &parts[1], "-o", &merged_file,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&merged_file).expect("written"), expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
