@@ -5,6 +5,8 @@
 //! peak memory (VmHWM, reset after the model text is generated) is that of one
 //! parse and check alone; the text itself is included in it.
 
+mod common;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -25,17 +27,6 @@ fn model_of_size(bytes: usize) -> String {
         ..Synthetic::default()
     });
     text
-}
-
-fn status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 fn child(bytes: usize) {
@@ -66,7 +57,7 @@ fn child(bytes: usize) {
         // Freed memory stays with the allocator, so only the first analysis's
         // peak is that of one analysis.
         if peak == 0 {
-            peak = status_kib("VmHWM:").unwrap_or(0) * 1024;
+            peak = common::status_kib("VmHWM:").unwrap_or(0) * 1024;
         }
         best = best.min(secs);
     }

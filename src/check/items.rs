@@ -51,7 +51,8 @@ impl<'a> Checker<'a> {
         // the trees and the model never both hold every rule. The result is
         // reversed back into declaration (and id) order.
         let mut top_rules = top_rules;
-        let mut rules: Vec<Rule> = Vec::new();
+        // Sized once: a vector that doubles holds both buffers at its peak.
+        let mut rules: Vec<Rule> = Vec::with_capacity(top_rules.len() + self.rule_sites.len());
         while let Some(decl) = top_rules.pop() {
             rules.push(self.rule(&decl, None));
             if top_rules.capacity() > 1024 && top_rules.len() * 2 < top_rules.capacity() {

@@ -10,7 +10,7 @@
 //! says `likely`, is the midpoint of its interval.
 
 /// One word of a scale.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Word {
     /// The word, as written in a model (`very_likely`).
     pub name: String,
@@ -55,7 +55,7 @@ pub(crate) fn is_reserved(name: &str) -> bool {
 }
 
 /// A likelihood scale.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scale {
     /// Its name (`ipcc`, or `custom` for a model's own).
     pub name: String,

@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 use whatif::check::Model;
 use whatif::check::model::ScenarioId;
 use whatif::check::values::Override;
+use whatif::eval::shard::{self, Partial, Shard};
 use whatif::eval::{self, Options, Results};
 use whatif::render::json::EvalOutput;
 use whatif::span::SourceMap;
@@ -111,12 +112,20 @@ pub struct EvalArgs {
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Compute only slice K of N of the runs and write a partial result for
+    /// `whatif merge` (the format is chosen there).
+    #[arg(long, value_name = "K/N", conflicts_with = "exact")]
+    shard: Option<String>,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub eval: EvalOptions,
 }
 
+/// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub enum Format {
     Text,
     Json,
     Csv,
@@ -250,6 +259,34 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
         Ok(s) => s,
         Err(o) => return o,
     };
+    if let Some(text) = &args.shard {
+        let shard = match Shard::parse(text) {
+            Ok(s) => s,
+            Err(message) => {
+                errorln!("error: {message}");
+                return Outcome::Failure;
+            }
+        };
+        let mut parts = Vec::new();
+        for &id in &ids {
+            let part = eval::prepare(&model, &sources, id, &overrides, &[], &ctx.settings.limits)
+                .and_then(|prepared| shard::part(&prepared, &options, &ctx.settings.limits, shard));
+            match part {
+                Ok(p) => parts.push(p),
+                Err(e) => {
+                    ctx.reporter.print_eval_error(&e, &sources);
+                    return Outcome::Failure;
+                }
+            }
+        }
+        let names: Vec<String> = ids
+            .iter()
+            .map(|&id| model.scenario(id).name.clone())
+            .collect();
+        let identity = shard::identity(&sources, &names, args.choice.all, &args.eval.set, &options);
+        let partial = Partial::new(identity, shard, &options, args.choice.all, parts);
+        return write(args.output.as_deref(), &partial.to_json());
+    }
     let bar = !ctx.quiet() && !options.exact && args.format != Format::Json;
     let total = options.runs.saturating_mul(ids.len() as u64);
     let results = super::progress::track(bar, total, |progress| {
@@ -264,7 +301,28 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
     let Some(results) = results else {
         return Outcome::Failure;
     };
-    let text = match args.format {
+    let text = render_all(&results, args.format, args.choice.all);
+    write(args.output.as_deref(), &text)
+}
+
+/// Prints `text`, or writes it atomically to `path`.
+pub fn write(path: Option<&std::path::Path>, text: &str) -> Outcome {
+    match path {
+        Some(path) => match super::fmt::write_atomically(path, text.as_bytes()) {
+            Ok(()) => Outcome::Success,
+            Err(e) => {
+                errorln!("error: cannot write `{}`: {e}", path.display());
+                Outcome::Failure
+            }
+        },
+        None => super::print_stdout(text),
+    }
+}
+
+/// Every scenario's results in `format`; JSON gives a list when every scenario
+/// was asked for or there are several, else one object.
+pub fn render_all(results: &[Results], format: Format, all: bool) -> String {
+    match format {
         Format::Text => results
             .iter()
             .map(render::text::results)
@@ -273,12 +331,11 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
         Format::Json => {
             let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
             let output = match list.pop() {
-                Some(one) if list.is_empty() && !args.choice.all => EvalOutput::One(one),
+                Some(one) if list.is_empty() && !all => EvalOutput::One(one),
                 last => EvalOutput::Many(list.into_iter().chain(last).collect()),
             };
             super::json(&output)
         }
-        Format::Csv => render::csv::results(&results),
-    };
-    super::print_stdout(&text)
+        Format::Csv => render::csv::results(results),
+    }
 }

@@ -25,6 +25,7 @@ mod input;
 mod loops;
 mod lsp;
 mod man;
+mod merge;
 mod progress;
 mod report;
 mod schema;
@@ -165,6 +166,8 @@ enum Command {
     Lsp(lsp::LspArgs),
     /// Write a self-contained HTML report: graph, charts, explanations.
     Report(html_report::ReportArgs),
+    /// Merge the partial results of `eval --shard` into one evaluation's.
+    Merge(merge::MergeArgs),
 }
 
 impl Command {
@@ -188,6 +191,7 @@ impl Command {
             | Command::Completions(_)
             | Command::Man(_)
             | Command::Lsp(_)
+            | Command::Merge(_)
             | Command::Generate(_) => Vec::new(),
         }
     }
@@ -409,6 +413,7 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, &ctx),
         Command::Lsp(args) => lsp::run(args, &ctx.settings.limits),
         Command::Report(args) => html_report::run(args, &ctx),
+        Command::Merge(args) => merge::run(args, &ctx),
     };
     outcome.code()
 }

@@ -46,7 +46,14 @@ pub struct Code {
     ops: Box<[Op]>,
     /// A faster form for the shapes most conditions take.
     shape: Shape,
+    /// The deepest the stack gets.
+    depth: usize,
 }
+
+/// Code whose stack stays within this many values runs on an array on the
+/// machine stack rather than the scratch vector: no capacity checks, no
+/// `Option`s from `pop`.
+const SMALL: usize = 16;
 
 /// Common shapes evaluated without the stack machine: a fault tree's gates are
 /// `a or b or c` and `a and b`, a threshold is `x < 0.4`.
@@ -109,9 +116,23 @@ impl Code {
     #[must_use]
     pub fn new(ops: Vec<Op>) -> Code {
         let shape = Shape::of(&ops);
+        let mut depth = 0usize;
+        let mut deepest = 0;
+        for op in &ops {
+            depth = match *op {
+                Op::Const(_) | Op::Load(_) | Op::Slot(_) | Op::Step => depth + 1,
+                Op::Neg | Op::Not => depth,
+                Op::Arith(_) | Op::Cmp(_) | Op::And | Op::Or => depth.saturating_sub(1),
+                Op::Select => depth.saturating_sub(2),
+                Op::Func(_, n) => depth.saturating_sub(n as usize) + 1,
+                Op::AtLeast(_, n) => depth.saturating_sub(n as usize) + 1,
+            };
+            deepest = deepest.max(depth);
+        }
         Code {
             ops: ops.into_boxed_slice(),
             shape,
+            depth: deepest,
         }
     }
 
@@ -151,6 +172,9 @@ impl Code {
             Shape::Any(nodes) => return truth(nodes.iter().any(|&n| values[n as usize] != 0.0)),
             Shape::All(nodes) => return truth(nodes.iter().all(|&n| values[n as usize] != 0.0)),
             Shape::Compare(n, op, c) => return truth(op.holds(values[*n as usize], *c)),
+        }
+        if self.depth <= SMALL {
+            return self.eval_small(values, slots, step);
         }
         stack.clear();
         for op in &*self.ops {
@@ -206,6 +230,73 @@ impl Code {
             }
         }
         stack.pop().unwrap_or(f64::NAN)
+    }
+
+    /// [`Code::eval`] on a fixed array. The compiler emits well-formed postfix
+    /// (every operator finds its operands), which `depth` was computed from.
+    fn eval_small(&self, values: &[f64], slots: &[bool], step: u32) -> f64 {
+        let truth = |b: bool| if b { 1.0 } else { 0.0 };
+        let mut st = [0.0f64; SMALL + 1];
+        // `sp` is the number of values on the stack.
+        let mut sp = 0usize;
+        for op in &*self.ops {
+            match *op {
+                Op::Const(v) => {
+                    st[sp] = v;
+                    sp += 1;
+                }
+                Op::Load(n) => {
+                    st[sp] = values[n as usize];
+                    sp += 1;
+                }
+                Op::Slot(s) => {
+                    st[sp] = truth(slots[s as usize]);
+                    sp += 1;
+                }
+                Op::Step => {
+                    st[sp] = f64::from(step);
+                    sp += 1;
+                }
+                Op::Neg => st[sp - 1] = -st[sp - 1],
+                Op::Not => st[sp - 1] = truth(st[sp - 1] == 0.0),
+                Op::Arith(a) => {
+                    sp -= 1;
+                    st[sp - 1] = a.apply(st[sp - 1], st[sp]);
+                }
+                Op::Cmp(c) => {
+                    sp -= 1;
+                    st[sp - 1] = truth(c.holds(st[sp - 1], st[sp]));
+                }
+                Op::And => {
+                    sp -= 1;
+                    st[sp - 1] = truth(st[sp - 1] != 0.0 && st[sp] != 0.0);
+                }
+                Op::Or => {
+                    sp -= 1;
+                    st[sp - 1] = truth(st[sp - 1] != 0.0 || st[sp] != 0.0);
+                }
+                Op::Func(f, n) => {
+                    let at = sp - n as usize;
+                    st[at] = f.apply(&st[at..sp]);
+                    sp = at + 1;
+                }
+                Op::Select => {
+                    sp -= 2;
+                    st[sp - 1] = if st[sp - 1] != 0.0 {
+                        st[sp]
+                    } else {
+                        st[sp + 1]
+                    };
+                }
+                Op::AtLeast(k, n) => {
+                    let at = sp - n as usize;
+                    let count = st[at..sp].iter().filter(|v| **v != 0.0).count();
+                    st[at] = truth(count as u64 >= u64::from(k));
+                    sp = at + 1;
+                }
+            }
+        }
+        if sp == 0 { f64::NAN } else { st[sp - 1] }
     }
 
     /// Evaluates a condition.

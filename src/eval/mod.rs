@@ -15,8 +15,10 @@ pub mod montecarlo;
 mod normal;
 pub mod paired;
 pub mod results;
+pub mod shard;
 pub mod sim;
 pub mod stats;
+pub mod sumtree;
 
 pub use compile::Program;
 pub use error::EvalError;
@@ -42,8 +44,6 @@ pub struct Options {
     pub exact: bool,
     /// Events to explain (causal chains and why-not).
     pub explain: Vec<NodeId>,
-    /// Stop after this block of runs, for a run range (sharding).
-    pub blocks: Option<(u64, u64)>,
     /// Counts finished runs as they finish, for a progress bar.
     pub progress: Option<Progress>,
 }
@@ -87,7 +87,6 @@ impl Default for Options {
             confidence: DEFAULT_CONFIDENCE,
             exact: false,
             explain: Vec::new(),
-            blocks: None,
             progress: None,
         }
     }
@@ -139,6 +138,20 @@ pub fn evaluate(
     if options.exact {
         return exact::evaluate(p, options, limits);
     }
+    let runs = runs_within_limits(p, options, limits)?;
+    montecarlo::evaluate(p, runs, options)
+}
+
+/// The runs an evaluation of `p` makes (one when nothing is random), within
+/// the limits.
+///
+/// # Errors
+/// The runs or the work exceed a limit.
+pub fn runs_within_limits(
+    p: &Program<'_>,
+    options: &Options,
+    limits: &Limits,
+) -> Result<u64, EvalError> {
     let runs = if p.random { options.runs.max(1) } else { 1 };
     if runs > limits.runs {
         return Err(EvalError::Limit {
@@ -157,7 +170,7 @@ pub fn evaluate(
             limit: limits.work,
         });
     }
-    montecarlo::evaluate(p, runs, options)
+    Ok(runs)
 }
 
 /// Evaluates `scenario` of `model` in one call.

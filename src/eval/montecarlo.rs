@@ -2,9 +2,11 @@
 //!
 //! Runs are grouped in fixed blocks of [`BLOCK`] runs. Workers take blocks from
 //! a shared counter; counts merge in any order, and each block's float sums are
-//! kept apart and added in block order at the end, so the output is identical
-//! for any number of threads.
+//! added along a fixed tree of blocks ([`SumTree`]), so the output is identical
+//! for any number of threads, and a range of blocks computed elsewhere (a
+//! shard) merges into the same bytes.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::EvalError;
@@ -13,7 +15,8 @@ use super::compile::Program;
 use super::explain;
 use super::results::{self, Results};
 use super::sim::{self, Chooser, Fault, FaultAt, Sim, Trajectory};
-use super::stats::{BLOCK, Counts, Layout, Recorder, Sums};
+use super::stats::{BLOCK, Counts, Layout, Recorder};
+use super::sumtree::SumTree;
 use crate::check::values::StartValue;
 use crate::rng::{Purpose, Rng};
 
@@ -94,9 +97,27 @@ impl Chooser for Keyed<'_> {
 /// What one worker produced.
 struct WorkerPart {
     counts: Counts,
-    sums: Vec<Sums>,
     explain: Option<explain::Tally>,
     fault: Option<(u64, FaultAt)>,
+}
+
+/// What a range of blocks of runs produced, before it becomes [`Results`]:
+/// exact counts and the sums' tree nodes, which merge with other ranges'.
+pub struct Aggregate {
+    /// The layout, with the histogram bounds the pilot runs set.
+    pub layout: Layout,
+    /// The counts.
+    pub counts: Counts,
+    /// The sums, along the tree of blocks.
+    pub sums: SumTree,
+    /// Explanations' tallies, when asked for.
+    pub explain: Option<explain::Tally>,
+}
+
+/// The blocks of `runs` runs.
+#[must_use]
+pub fn blocks_of(runs: u64) -> u64 {
+    runs.div_ceil(BLOCK).max(1)
 }
 
 /// Runs `runs` runs of `p` and aggregates them.
@@ -104,9 +125,38 @@ struct WorkerPart {
 /// # Errors
 /// The fault of the earliest run that had one.
 pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results, EvalError> {
+    let all = aggregate(p, runs, options, (0, blocks_of(runs)))?;
+    let (total, total_sq) = all.sums.total().unwrap_or((&[], &[]));
+    let mut results = results::finish(
+        p,
+        &all.layout,
+        &all.counts,
+        (total, total_sq),
+        options.seed,
+        options.confidence,
+    );
+    if let Some(t) = all.explain {
+        results.explanations = t.finish(p);
+    }
+    Ok(results)
+}
+
+/// Runs blocks `first..last` of `runs` runs of `p` (a block is [`BLOCK`] runs).
+///
+/// Memory does not grow with the runs: workers fold each finished block into
+/// one shared [`SumTree`], which keeps a few nodes per worker.
+///
+/// # Errors
+/// The fault of the earliest run that had one.
+pub fn aggregate(
+    p: &Program<'_>,
+    runs: u64,
+    options: &Options,
+    (first_block, last_block): (u64, u64),
+) -> Result<Aggregate, EvalError> {
     let mut layout = Layout::of(p);
-    let blocks = runs.div_ceil(BLOCK);
-    let (first_block, last_block) = options.blocks.unwrap_or((0, blocks));
+    let last_block = last_block.min(blocks_of(runs));
+    let first_block = first_block.min(last_block);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
@@ -127,12 +177,12 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
     let which = traj.as_ref().map_or(sim::Part::Full, sim::Part::Dynamic);
     pilot(p, &mut layout, which, &rng, runs.min(BLOCK))?;
     let layout = layout;
+    let tree = Mutex::new(SumTree::new(blocks_of(runs)));
     let work = || {
         let mut sim = Sim::with_part(p, !targets.is_empty(), which);
         let mut recorder = Recorder::new(p, &layout, traj.as_ref());
         let mut part = WorkerPart {
             counts: layout.counts(),
-            sums: Vec::new(),
             explain: (!targets.is_empty()).then(|| explain::Tally::new(p, &targets)),
             fault: None,
         };
@@ -169,12 +219,16 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
                     t.end(&sim);
                 }
             }
-            part.sums.push(sums);
             if let Some(progress) = &options.progress {
                 progress.add(block_runs);
             }
             if part.fault.is_some() {
                 break;
+            }
+            // Blocks are handed out once each, so the tree cannot refuse one;
+            // a poisoned lock means another worker panicked, which join reports.
+            if let Ok(mut tree) = tree.lock() {
+                let _ = tree.add_block(sums.block, sums.sums, sums.sumsq);
             }
         }
         part
@@ -188,12 +242,10 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
         })
     };
     let mut counts = layout.counts();
-    let mut sums: Vec<Sums> = Vec::new();
     let mut tally: Option<explain::Tally> = None;
     let mut fault: Option<(u64, FaultAt)> = None;
     for part in parts {
         counts.merge(&part.counts);
-        sums.extend(part.sums);
         if let Some(t) = part.explain {
             match tally.as_mut() {
                 Some(all) => all.merge(t),
@@ -209,29 +261,15 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
     if let Some((run, f)) = fault {
         return Err(fault_error(p, run, f));
     }
-    sums.sort_by_key(|s| s.block);
-    let mut total = vec![0.0; layout.factors.len() * layout.steps];
-    let mut total_sq = vec![0.0; layout.factors.len() * layout.steps];
-    for block in &sums {
-        for (a, b) in total.iter_mut().zip(&block.sums) {
-            *a += b;
-        }
-        for (a, b) in total_sq.iter_mut().zip(&block.sumsq) {
-            *a += b;
-        }
-    }
-    let mut results = results::finish(
-        p,
-        &layout,
-        &counts,
-        (&total, &total_sq),
-        options.seed,
-        options.confidence,
-    );
-    if let Some(t) = tally {
-        results.explanations = t.finish(p);
-    }
-    Ok(results)
+    let sums = tree
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok(Aggregate {
+        layout,
+        counts,
+        sums,
+        explain: tally,
+    })
 }
 
 /// Sets each factor cell's histogram bounds to the range the first `n` runs

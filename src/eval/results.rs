@@ -1,5 +1,7 @@
 //! The results of evaluating one scenario.
 
+use serde::{Deserialize, Serialize};
+
 use super::compile::Program;
 use super::explain::Explanation;
 use super::normal;
@@ -145,25 +147,105 @@ fn median_step(counts: &[u64]) -> Option<u32> {
     None
 }
 
-/// Builds results from merged counts and the block-ordered sums.
+/// What results say besides statistics: names, ranges and settings taken from
+/// the program, so that counts computed elsewhere (a shard) can be finished
+/// without the model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// The model's title.
+    pub model: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario's title.
+    pub title: Option<String>,
+    /// The last step.
+    pub horizon: u32,
+    /// Whether any random draw happens.
+    pub random: bool,
+    /// Whether runs stop when steady.
+    pub steady: bool,
+    /// The events' names, in layout order.
+    pub events: Vec<String>,
+    /// The factors' names and ranges, in layout order.
+    pub factors: Vec<(String, (f64, f64))>,
+    /// The program's rules (model rule ids).
+    pub rules: Vec<u32>,
+    /// The likelihood scale.
+    pub scale: Scale,
+}
+
+impl Frame {
+    /// The frame of a program laid out as `layout`.
+    #[must_use]
+    pub fn of(p: &Program<'_>, layout: &Layout) -> Frame {
+        let model = p.model;
+        let scenario = model.scenario(p.scenario);
+        Frame {
+            model: model.title.clone(),
+            scenario: scenario.name.clone(),
+            title: scenario.title.clone(),
+            horizon: p.horizon,
+            random: p.random,
+            steady: p.steady.is_some(),
+            events: layout
+                .events
+                .iter()
+                .map(|&e| model.nodes[e as usize].name.clone())
+                .collect(),
+            factors: layout
+                .factors
+                .iter()
+                .map(|&f| {
+                    (
+                        model.nodes[f as usize].name.clone(),
+                        p.nodes[f as usize].range,
+                    )
+                })
+                .collect(),
+            rules: p.rules.iter().map(|r| r.id.0).collect(),
+            scale: model.scale.clone(),
+        }
+    }
+}
+
+/// Builds results from merged counts and the sums over every run.
 #[must_use]
 pub fn finish(
     p: &Program<'_>,
+    layout: &Layout,
+    counts: &Counts,
+    sums: (&[f64], &[f64]),
+    seed: u64,
+    confidence: f64,
+) -> Results {
+    finish_frame(
+        &Frame::of(p, layout),
+        layout,
+        counts,
+        sums,
+        seed,
+        confidence,
+    )
+}
+
+/// Builds results from a frame, merged counts and the sums over every run.
+#[must_use]
+pub fn finish_frame(
+    frame: &Frame,
     layout: &Layout,
     counts: &Counts,
     (sums, sumsq): (&[f64], &[f64]),
     seed: u64,
     confidence: f64,
 ) -> Results {
-    let model = p.model;
     let runs = counts.runs.max(1);
     let steps = layout.steps;
     let width = steps + 1;
-    let events = layout
+    let events = frame
         .events
         .iter()
         .enumerate()
-        .map(|(k, &e)| {
+        .map(|(k, name)| {
             let row = &counts.first[k * width..(k + 1) * width];
             let mut by_step = Vec::with_capacity(steps);
             let mut cum = 0;
@@ -172,7 +254,7 @@ pub fn finish(
                 by_step.push(cum as f64 / runs as f64);
             }
             EventResult {
-                name: model.nodes[e as usize].name.clone(),
+                name: name.clone(),
                 probability: by_step.last().copied().unwrap_or(0.0),
                 ci: wilson(cum, counts.runs, confidence),
                 ci95: wilson(cum, counts.runs, 0.95),
@@ -182,12 +264,12 @@ pub fn finish(
             }
         })
         .collect();
-    let factors = layout
+    let factors = frame
         .factors
         .iter()
         .enumerate()
-        .map(|(k, &f)| {
-            let range = p.nodes[f as usize].range;
+        .map(|(k, (name, range))| {
+            let range = *range;
             let q = |t: usize, level: f64| {
                 let cell = k * steps + t;
                 let row = &counts.hist[cell * layout.bins..(cell + 1) * layout.bins];
@@ -201,7 +283,7 @@ pub fn finish(
                 )
             };
             FactorResult {
-                name: model.nodes[f as usize].name.clone(),
+                name: name.clone(),
                 range,
                 mean: (0..steps)
                     .map(|t| sums[k * steps + t] / runs as f64)
@@ -227,7 +309,7 @@ pub fn finish(
             }
         })
         .collect();
-    let steady = p.steady.map(|_| Steady {
+    let steady = frame.steady.then(|| Steady {
         median_step: median_step(&counts.steady[..steps]),
         never: counts.steady[steps],
     });
@@ -242,29 +324,28 @@ pub fn finish(
             (at, by)
         })
         .collect();
-    let scenario = model.scenario(p.scenario);
     Results {
-        model: model.title.clone(),
-        scenario: scenario.name.clone(),
-        title: scenario.title.clone(),
-        horizon: p.horizon,
+        model: frame.model.clone(),
+        scenario: frame.scenario.clone(),
+        title: frame.title.clone(),
+        horizon: frame.horizon,
         runs: counts.runs,
         seed,
-        exact: !p.random,
+        exact: !frame.random,
         confidence,
-        quantile_bins: if p.random { layout.bins } else { 0 },
+        quantile_bins: if frame.random { layout.bins } else { 0 },
         events,
         factors,
         steady,
         probes,
         explanations: Vec::new(),
-        rule_runs: p
+        rule_runs: frame
             .rules
             .iter()
             .zip(&counts.rule_runs)
-            .map(|(r, &n)| (r.id, n))
+            .map(|(&r, &n)| (crate::check::model::RuleId(r), n))
             .collect(),
-        scale: model.scale.clone(),
+        scale: frame.scale.clone(),
     }
 }
 

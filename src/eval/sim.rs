@@ -317,6 +317,9 @@ pub struct Sim<'p, 'm> {
     set_by: Vec<Option<Origin>>,
     add_val: Vec<f64>,
     touched: Vec<u32>,
+    /// Per node, whether it is in `touched` (a flag, not a search: a step of a
+    /// stock-and-flow model touches every stock).
+    is_touched: Vec<bool>,
     prev: Vec<f64>,
     happened_now: usize,
     stack: Vec<f64>,
@@ -449,6 +452,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             set_by: vec![None; n],
             add_val: vec![0.0; n],
             touched: Vec::new(),
+            is_touched: vec![false; n],
             prev: vec![0.0; n],
             happened_now: 0,
             stack: Vec::with_capacity(32),
@@ -620,6 +624,9 @@ impl<'p, 'm> Sim<'p, 'm> {
         }
         self.pending = 0;
         self.forced_at = 0;
+        // A fault can end a step midway, with nodes still marked as touched.
+        self.touched.clear();
+        self.is_touched.iter_mut().for_each(|v| *v = false);
     }
 
     /// Runs one run from step 0 to the horizon (or until steady), calling
@@ -891,7 +898,8 @@ impl<'p, 'm> Sim<'p, 'm> {
                     self.happen(i, t, e.origin);
                 }
                 PendingOp::Set(v) => {
-                    if !self.touched.contains(&e.node) {
+                    if !self.is_touched[i] {
+                        self.is_touched[i] = true;
                         self.touched.push(e.node);
                         self.add_val[i] = 0.0;
                         self.set_by[i] = None;
@@ -911,7 +919,8 @@ impl<'p, 'm> Sim<'p, 'm> {
                     }
                 }
                 PendingOp::Add(v) => {
-                    if !self.touched.contains(&e.node) {
+                    if !self.is_touched[i] {
+                        self.is_touched[i] = true;
                         self.touched.push(e.node);
                         self.add_val[i] = 0.0;
                         self.set_by[i] = None;
@@ -925,6 +934,7 @@ impl<'p, 'm> Sim<'p, 'm> {
         let touched = std::mem::take(&mut self.touched);
         for &n in &touched {
             let i = n as usize;
+            self.is_touched[i] = false;
             if p.nodes[i].held_at(t).is_some() {
                 continue;
             }

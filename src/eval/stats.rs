@@ -3,9 +3,9 @@
 //! Everything counted is an integer (runs in which an event first happened at
 //! each step, histogram bins of factor values, runs bounded, steps of
 //! steadiness), so counts merge in any order. Sums of factor values are floats:
-//! they are kept per fixed block of runs and added block by block in block
-//! order, so the result is the same whatever the number of threads, and a run
-//! range computed elsewhere merges byte for byte.
+//! they are kept per fixed block of runs and added along a fixed tree of blocks
+//! (`sumtree`), so the result is the same whatever the number of threads, and a
+//! run range computed elsewhere merges byte for byte.
 //!
 //! Factor quantiles come from a histogram over the factor's range; its number of
 //! bins depends only on the model's size (see [`bins_for`]), and the estimate is
@@ -35,6 +35,83 @@ pub fn bins_for(factors: usize, steps: usize) -> usize {
     (HISTOGRAM_BUDGET / 4 / cells).clamp(MIN_BINS, MAX_BINS)
 }
 
+/// Serde for float vectors as their IEEE 754 bits: exact, and JSON has no
+/// infinities.
+pub mod f64_bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the bits.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let bits: Vec<u64> = v.iter().map(|x| x.to_bits()).collect();
+        bits.serialize(s)
+    }
+
+    /// Reads the bits.
+    ///
+    /// # Errors
+    /// The deserializer's.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let bits = Vec::<u64>::deserialize(d)?;
+        Ok(bits.into_iter().map(f64::from_bits).collect())
+    }
+}
+
+/// Serde for a count vector with many zeros: its length, then for each other
+/// cell the zeros skipped since the last one and the count, flat (histograms
+/// of large models are mostly empty bins).
+pub mod sparse_u32 {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes `[len, skip, v, skip, v, …]`.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(v: &[u32], s: S) -> Result<S::Ok, S::Error> {
+        let mut flat = vec![v.len() as u64];
+        let mut skipped = 0u64;
+        for &c in v {
+            if c == 0 {
+                skipped += 1;
+            } else {
+                flat.extend([skipped, u64::from(c)]);
+                skipped = 0;
+            }
+        }
+        flat.serialize(s)
+    }
+
+    /// Reads `[len, skip, v, skip, v, …]`.
+    ///
+    /// # Errors
+    /// A malformed list, or an index or count out of range.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+        let flat = Vec::<u64>::deserialize(d)?;
+        let Some((&len, pairs)) = flat.split_first() else {
+            return Err(D::Error::custom("an empty sparse list"));
+        };
+        // Refuse a length the pairs cannot justify before allocating it.
+        if len > (pairs.len() as u64 + 1) * (1 << 24) || pairs.len() % 2 != 0 {
+            return Err(D::Error::custom("a malformed sparse list"));
+        }
+        let mut out = vec![0u32; usize::try_from(len).map_err(D::Error::custom)?];
+        let mut at = 0usize;
+        for pair in pairs.chunks(2) {
+            at = usize::try_from(pair[0])
+                .ok()
+                .and_then(|skip| at.checked_add(skip))
+                .filter(|&i| i < out.len())
+                .ok_or_else(|| D::Error::custom("a sparse index out of range"))?;
+            out[at] = u32::try_from(pair[1]).map_err(D::Error::custom)?;
+            at += 1;
+        }
+        Ok(out)
+    }
+}
+
 /// Counts that merge in any order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
@@ -44,10 +121,13 @@ pub struct Counts {
     /// that step; the last cell of each row counts runs where it never happened.
     pub first: Vec<u64>,
     /// Per factor, step and bin: runs whose value fell in the bin.
+    #[serde(with = "sparse_u32")]
     pub hist: Vec<u32>,
-    /// Per factor and step, the smallest value seen (as ordered bits: see `key`).
+    /// Per factor and step, the smallest value seen (infinite when none was).
+    #[serde(with = "f64_bits")]
     pub min: Vec<f64>,
     /// Per factor and step, the largest value seen.
+    #[serde(with = "f64_bits")]
     pub max: Vec<f64>,
     /// Per factor and step, runs whose value equals the smallest value seen
     /// (so that a point mass, such as a bound, gets exact quantiles).
@@ -69,7 +149,7 @@ pub struct Counts {
 }
 
 /// Per block of runs: the float sums, kept apart so they can be added in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sums {
     /// The block's index.
     pub block: u64,
@@ -80,7 +160,7 @@ pub struct Sums {
 }
 
 /// The layout shared by counts and sums.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
     /// The events, as node indices.
     pub events: Vec<u32>,
@@ -169,6 +249,12 @@ impl Layout {
         }
     }
 
+    /// Factor cells: factors × steps.
+    #[must_use]
+    pub fn cells(&self) -> usize {
+        self.factors.len() * self.steps
+    }
+
     /// Empty sums for a block.
     #[must_use]
     pub fn sums(&self, block: u64) -> Sums {
@@ -182,6 +268,25 @@ impl Layout {
 }
 
 impl Counts {
+    /// Whether these counts have the shape of `layout`'s (counts read from a
+    /// file may not).
+    #[must_use]
+    pub fn fits(&self, layout: &Layout) -> bool {
+        let empty = layout.counts();
+        self.first.len() == empty.first.len()
+            && self.hist.len() == empty.hist.len()
+            && self.min.len() == empty.min.len()
+            && self.max.len() == empty.max.len()
+            && self.at_min.len() == empty.at_min.len()
+            && self.at_max.len() == empty.at_max.len()
+            && self.rule_runs.len() == empty.rule_runs.len()
+            && self.bounded_runs.len() == empty.bounded_runs.len()
+            && self.bounded_from.len() == empty.bounded_from.len()
+            && self.steady.len() == empty.steady.len()
+            && self.probes.len() == empty.probes.len()
+            && self.probes_by.len() == empty.probes_by.len()
+    }
+
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: &Counts) {
         self.runs += other.runs;
