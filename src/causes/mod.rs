@@ -296,7 +296,7 @@ fn root(
     notes: &mut BTreeSet<String>,
 ) -> Root {
     let horizon = values.horizon;
-    let over_horizon = |h: f64| 1.0 - (1.0 - h.clamp(0.0, 1.0)).powf(f64::from(horizon));
+    let over_horizon = |h: f64| 1.0 - libm::pow(1.0 - h.clamp(0.0, 1.0), f64::from(horizon));
     let highest =
         |e: &crate::check::model::Expr| value_range(model, &values.params, e).1.clamp(0.0, 1.0);
     let num = |v: f64| crate::render::num(v, 3);

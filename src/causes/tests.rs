@@ -139,7 +139,7 @@ fn a_rule_enters_as_its_condition_and_its_draw() {
          rule react: when alarm then one of {{ evacuate p = 0.7  shelter p = 0.2 }}\n"
     );
     let (sets, c) = sets_of(&text, "baseline", "evacuate", &Options::default());
-    let spark = 1.0 - 0.99_f64.powi(10);
+    let spark = 1.0 - libm::pow(0.99, 10.0);
     assert_eq!(
         sets,
         vec![
