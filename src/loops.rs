@@ -13,13 +13,13 @@
 //! not read time: a loop closed by a `when` rule may run only once.
 
 use miette::Diagnostic;
-use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::check::Model;
 use crate::check::model::NodeId;
 use crate::cycles::{TooManyCycles, elementary_cycles};
 use crate::graph::{Graph, LinkKind, Sign};
+use crate::render::json;
 
 /// The default bound on the number of loops reported.
 pub const DEFAULT_MAX_LOOPS: usize = 10_000;
@@ -238,50 +238,42 @@ pub fn mechanism(model: &Model, kind: LinkKind, to: NodeId) -> String {
     }
 }
 
-/// The loops as JSON.
+/// The loops as JSON (see [`json::LoopsReport`]).
 #[must_use]
-pub fn to_json(model: &Model, scenario: &str, loops: &[Loop]) -> Value {
+pub fn to_json(model: &Model, scenario: &str, loops: &[Loop]) -> json::LoopsReport {
     let count = |p: Polarity| loops.iter().filter(|l| l.polarity == p).count();
-    let items: Vec<Value> = loops
-        .iter()
-        .map(|l| {
-            let links: Vec<Value> = l
-                .links
-                .iter()
-                .map(|k| {
-                    let by: Vec<Value> =
-                        k.by.iter()
-                            .map(|kind| match kind {
-                                LinkKind::Rule(r) => json!({ "rule": model.rule(*r).name }),
-                                LinkKind::Derived => json!({ "definition": model.node(k.to).name }),
-                                LinkKind::Hazard => json!({ "hazard": model.node(k.to).name }),
-                            })
-                            .collect();
-                    json!({
-                        "from": model.node(k.from).name,
-                        "to": model.node(k.to).name,
-                        "sign": ascii_sign(k.sign),
-                        "by": by,
-                    })
-                })
-                .collect();
-            json!({
-                "label": l.label,
-                "polarity": l.polarity.word(),
-                "length": l.links.len(),
-                "nodes": l.nodes().iter().map(|n| model.node(*n).name.as_str()).collect::<Vec<_>>(),
-                "links": links,
+    let name = |n: NodeId| model.node(n).name.clone();
+    let link = |k: &LoopLink| json::LoopLink {
+        by: k
+            .by
+            .iter()
+            .map(|kind| match kind {
+                LinkKind::Rule(r) => json::Mechanism::Rule(model.rule(*r).name.clone()),
+                LinkKind::Derived => json::Mechanism::Definition(name(k.to)),
+                LinkKind::Hazard => json::Mechanism::Hazard(name(k.to)),
             })
-        })
-        .collect();
-    json!({
-        "model": model.title,
-        "scenario": scenario,
-        "reinforcing": count(Polarity::Reinforcing),
-        "balancing": count(Polarity::Balancing),
-        "indeterminate": count(Polarity::Indeterminate),
-        "loops": items,
-    })
+            .collect(),
+        from: name(k.from),
+        sign: ascii_sign(k.sign).to_string(),
+        to: name(k.to),
+    };
+    json::LoopsReport {
+        balancing: count(Polarity::Balancing),
+        indeterminate: count(Polarity::Indeterminate),
+        loops: loops
+            .iter()
+            .map(|l| json::Loop {
+                label: l.label.clone(),
+                length: l.links.len(),
+                links: l.links.iter().map(link).collect(),
+                nodes: l.nodes().into_iter().map(name).collect(),
+                polarity: l.polarity.word().to_string(),
+            })
+            .collect(),
+        model: model.title.clone(),
+        reinforcing: count(Polarity::Reinforcing),
+        scenario: scenario.to_string(),
+    }
 }
 
 /// `+`, `-` or `?`: a sign in plain ASCII, for tools.

@@ -21,7 +21,6 @@ pub mod sets;
 use std::collections::BTreeSet;
 
 use miette::Diagnostic;
-use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::check::Model;
@@ -30,6 +29,7 @@ use crate::check::values::{self, Override, Rate};
 use crate::eval::{self, EvalError, Options};
 use crate::graph::value_range;
 use crate::limits::Limits;
+use crate::render::json;
 use crate::span::{SourceMap, Span};
 use expand::{Expander, Leaf};
 use sets::{Replace, Sets, TooManySets};
@@ -499,41 +499,41 @@ impl Causes {
         self.notes.is_empty()
     }
 
-    /// The sets as JSON.
+    /// The sets as JSON (see [`json::CausesReport`]).
     #[must_use]
-    pub fn to_json(&self) -> Value {
-        let sets: Vec<Value> = self
-            .sets
-            .iter()
-            .map(|c| {
-                let causes: Vec<Value> = c
-                    .roots
-                    .iter()
-                    .map(|&r| {
-                        let root = &self.roots[r];
-                        json!({
-                            "kind": root.kind.word(),
-                            "cause": root.text,
-                            "probability": root.probability,
-                            "exact": root.exact,
-                        })
-                    })
-                    .collect();
-                json!({ "probability": c.probability, "exact": c.exact, "causes": causes })
-            })
-            .collect();
-        json!({
-            "model": self.model,
-            "scenario": self.scenario,
-            "event": self.node,
-            "horizon": self.horizon,
-            "probability": self.probability,
-            "evaluation": { "exact": self.evaluation_exact, "runs": self.runs },
-            "exact": self.exact(),
-            "bound": self.bound,
-            "notes": self.notes,
-            "sets": sets,
-        })
+    pub fn to_json(&self) -> json::CausesReport {
+        let cause = |&r: &usize| {
+            let root = &self.roots[r];
+            json::RootCause {
+                cause: root.text.clone(),
+                exact: root.exact,
+                kind: root.kind.word().to_string(),
+                probability: root.probability,
+            }
+        };
+        json::CausesReport {
+            bound: self.bound,
+            evaluation: json::Evaluation {
+                exact: self.evaluation_exact,
+                runs: self.runs,
+            },
+            event: self.node.clone(),
+            exact: self.exact(),
+            horizon: self.horizon,
+            model: self.model.clone(),
+            notes: self.notes.clone(),
+            probability: self.probability,
+            scenario: self.scenario.clone(),
+            sets: self
+                .sets
+                .iter()
+                .map(|c| json::CutSet {
+                    causes: c.roots.iter().map(cause).collect(),
+                    exact: c.exact,
+                    probability: c.probability,
+                })
+                .collect(),
+        }
     }
 }
 

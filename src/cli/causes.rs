@@ -98,10 +98,7 @@ pub fn run(args: &CausesArgs, ctx: &Context) -> Outcome {
     };
     let text = match args.format {
         Format::Text => render::causes::causes(&c),
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&c.to_json()).unwrap_or_default()
-        ),
+        Format::Json => super::json(&c.to_json()),
     };
     super::print_stdout(&text)
 }

@@ -79,10 +79,7 @@ pub fn run(args: &GraphArgs, ctx: &Context) -> Outcome {
     let out = match args.format {
         Format::Dot => render::dot::dot(&drawing),
         Format::Mermaid => render::mermaid::mermaid(&drawing),
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&drawing.to_json()).unwrap_or_default()
-        ),
+        Format::Json => super::json(&drawing.to_json()),
     };
     super::print_stdout(&out)
 }

@@ -53,10 +53,7 @@ pub fn run(args: &LoopsArgs, ctx: &Context) -> Outcome {
     let name = &model.scenario(scenario).name;
     let text = match args.format {
         Format::Text => render::loops::loops(&model, name, &found),
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&loops::to_json(&model, name, &found)).unwrap_or_default()
-        ),
+        Format::Json => super::json(&loops::to_json(&model, name, &found)),
     };
     super::print_stdout(&text)
 }

@@ -9,8 +9,8 @@ use super::{Outcome, print_stdout};
 /// `whatif schema [NAME]`
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
-    /// The output whose schema to print (`check`, `diff`, `eval`, `explain`,
-    /// `test`); without it, the list.
+    /// The output whose schema to print (`causes`, `check`, `diff`, `eval`,
+    /// `explain`, `graph`, `loops`, `test`); without it, the list.
     #[arg(value_name = "NAME")]
     name: Option<String>,
 }

@@ -8,9 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Value, json};
-
-use super::num;
+use super::{json, num};
 use crate::check::Model;
 use crate::check::model::{Likelihood, NodeKind, RuleEffects, RuleId};
 use crate::check::scale::percent;
@@ -244,64 +242,68 @@ impl Drawing {
         (by_actor, top)
     }
 
-    /// The drawing as JSON.
+    /// The drawing as JSON (see [`json::GraphReport`]).
     #[must_use]
-    pub fn to_json(&self) -> Value {
-        let nodes: Vec<Value> = self
-            .nodes
-            .iter()
-            .map(|n| {
-                let mut v = json!({
-                    "name": n.name,
-                    "actor": n.actor.map(|a| self.actors[a].as_str()),
-                    "kind": match n.kind { NodeKind::Event => "event", NodeKind::Factor => "factor" },
-                    "derived": n.derived,
-                    "description": n.description,
-                });
-                match n.shade {
-                    Some(Shade::Probability(p)) => v["probability"] = json!(p),
-                    Some(Shade::Change { start, end, .. }) => {
-                        v["mean_start"] = json!(start);
-                        v["mean_end"] = json!(end);
-                    }
-                    None => {}
+    pub fn to_json(&self) -> json::GraphReport {
+        let name = |i: usize| self.nodes[i].name.clone();
+        let node = |n: &Shape| {
+            let (probability, change) = match n.shade {
+                Some(Shade::Probability(p)) => (Some(p), None),
+                Some(Shade::Change { start, end, .. }) => (None, Some((start, end))),
+                None => (None, None),
+            };
+            json::GraphNode {
+                actor: n.actor.map(|a| self.actors[a].clone()),
+                derived: n.derived,
+                description: n.description.clone(),
+                kind: match n.kind {
+                    NodeKind::Event => "event",
+                    NodeKind::Factor => "factor",
                 }
-                v
-            })
-            .collect();
-        let edges: Vec<Value> = self
-            .edges
-            .iter()
-            .map(|e| {
-                let mut v = json!({
-                    "from": self.nodes[e.from].name,
-                    "to": self.nodes[e.to].name,
-                    "sign": ascii_sign(e.sign),
-                });
-                match &e.cause {
-                    Cause::Rule {
-                        name,
-                        likelihood,
-                        delay,
-                    } => {
-                        v["rule"] = json!(name);
-                        v["likelihood"] = json!(likelihood);
-                        v["delay"] = json!(delay);
-                    }
-                    Cause::Definition => v["definition"] = json!(true),
-                    Cause::Hazard => v["hazard"] = json!(true),
-                }
-                v
-            })
-            .collect();
-        json!({
-            "model": self.title,
-            "scenario": self.scenario,
-            "shaded": self.shaded,
-            "actors": self.actors,
-            "nodes": nodes,
-            "edges": edges,
-        })
+                .to_string(),
+                mean_end: change.map(|(_, end)| end),
+                mean_start: change.map(|(start, _)| start),
+                name: n.name.clone(),
+                probability,
+            }
+        };
+        let edge = |e: &Arrow| {
+            let (from, to, sign) = (name(e.from), name(e.to), ascii_sign(e.sign).to_string());
+            match &e.cause {
+                Cause::Rule {
+                    name,
+                    likelihood,
+                    delay,
+                } => json::GraphEdge::Rule {
+                    delay: delay.clone(),
+                    from,
+                    likelihood: likelihood.clone(),
+                    rule: name.clone(),
+                    sign,
+                    to,
+                },
+                Cause::Definition => json::GraphEdge::Definition {
+                    definition: true,
+                    from,
+                    sign,
+                    to,
+                },
+                Cause::Hazard => json::GraphEdge::Hazard {
+                    from,
+                    hazard: true,
+                    sign,
+                    to,
+                },
+            }
+        };
+        json::GraphReport {
+            actors: self.actors.clone(),
+            edges: self.edges.iter().map(edge).collect(),
+            model: self.title.clone(),
+            nodes: self.nodes.iter().map(node).collect(),
+            scenario: self.scenario.clone(),
+            shaded: self.shaded,
+        }
     }
 }
 

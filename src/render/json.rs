@@ -10,10 +10,18 @@
 //! are sorted by key. The JSON's keys have always come out sorted (they were
 //! built as `serde_json` maps), and the contract keeps the bytes, not just the
 //! meaning: a tool that diffs two outputs sees no churn.
+//!
+//! The outputs of `loops`, `causes` and `graph` are in [`structure`].
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+pub mod structure;
+pub use structure::{
+    CausesReport, CutSet, Evaluation, GraphEdge, GraphNode, GraphReport, Loop, LoopLink,
+    LoopsReport, Mechanism, RootCause,
+};
 
 /// The version of the `eval` and `diff` contracts; raised when a field changes
 /// meaning or disappears (new fields may appear without it).
@@ -377,6 +385,11 @@ pub struct Verdict {
 pub fn schemas() -> Vec<(&'static str, &'static str, schemars::Schema)> {
     vec![
         (
+            "causes",
+            "whatif causes --format json",
+            schemars::schema_for!(CausesReport),
+        ),
+        (
             "check",
             "whatif check --format json",
             schemars::schema_for!(CheckReport),
@@ -395,6 +408,16 @@ pub fn schemas() -> Vec<(&'static str, &'static str, schemars::Schema)> {
             "explain",
             "whatif explain --format json",
             schemars::schema_for!(Explanation),
+        ),
+        (
+            "graph",
+            "whatif graph --format json",
+            schemars::schema_for!(GraphReport),
+        ),
+        (
+            "loops",
+            "whatif loops --format json",
+            schemars::schema_for!(LoopsReport),
         ),
         (
             "test",

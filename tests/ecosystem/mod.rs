@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use super::{root, run, whatif};
+use super::{relative, root, run, scenario_files, whatif};
 
 /// A folder of its own for one test, removed when the test ends.
 struct TempDir(PathBuf);
@@ -498,7 +498,12 @@ fn every_json_output_validates_against_its_schema() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names, ["check", "diff", "eval", "explain", "test"]);
+    assert_eq!(
+        names,
+        [
+            "causes", "check", "diff", "eval", "explain", "graph", "loops", "test"
+        ]
+    );
     let x = "scenarios/x_platform.whatif";
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("eval", vec!["eval", x, "--format", "json", "--runs", "200"]),
@@ -587,9 +592,61 @@ fn every_json_output_validates_against_its_schema() {
     let (code, _, err) = run(&["schema", "nope"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("the outputs are check, diff, eval, explain, test"),
+        err.contains("the outputs are causes, check, diff, eval, explain, graph, loops, test"),
         "{err}"
     );
+}
+
+/// The structure commands' JSON on every shipped model validates against its
+/// schema: loops, the graph plain and shaded, and the causes of every event.
+#[test]
+fn structure_outputs_of_every_shipped_model_validate_against_their_schemas() {
+    let (loops, graph, causes) = (schema("loops"), schema("graph"), schema("causes"));
+    let mut checked = 0;
+    for file in scenario_files() {
+        let rel = relative(&file);
+        let mut output = |validator: &jsonschema::Validator, args: &[&str]| {
+            let (code, out, err) = run(args);
+            assert_eq!(code, 0, "{args:?}: {err}");
+            assert_valid(validator, args, &out);
+            checked += 1;
+            out
+        };
+        let found = output(&loops, &["loops", &rel, "--format", "json"]);
+        // The schema is not vacuous: an output without its loops is refused.
+        let mut broken: serde_json::Value = serde_json::from_str(&found).expect("JSON");
+        if let Some(map) = broken.as_object_mut() {
+            map.remove("loops");
+        }
+        assert!(
+            !loops.is_valid(&broken),
+            "{rel}: a loops output needs `loops`"
+        );
+        output(
+            &graph,
+            &[
+                "graph", &rel, "-s", "baseline", "--format", "json", "--runs", "100",
+            ],
+        );
+        let plain = output(&graph, &["graph", &rel, "--format", "json"]);
+        let plain: serde_json::Value = serde_json::from_str(&plain).expect("JSON");
+        let events: Vec<String> = plain["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n["kind"] == "event")
+            .filter_map(|n| n["name"].as_str().map(str::to_string))
+            .collect();
+        assert!(!events.is_empty(), "{rel} has events");
+        for event in &events {
+            output(
+                &causes,
+                &["causes", &rel, event, "--format", "json", "--runs", "100"],
+            );
+        }
+    }
+    assert!(checked > 3 * scenario_files().len(), "{checked} outputs");
 }
 
 /// The eval JSON contract (issue 3) keeps its bytes: keys, order, layout.
