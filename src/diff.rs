@@ -126,7 +126,14 @@ pub fn diff_under(
             }
         })
         .collect();
-    let diffs = paired::compare(&pa.program, &pb.program, &pairs, options.runs, options)?;
+    let diffs = paired::compare(
+        &pa.program,
+        &pb.program,
+        &pairs,
+        options.runs,
+        options,
+        limits,
+    )?;
     let runs = diffs.first().map_or(0, |d| d.runs);
     let mut changes: Vec<Change> = nodes
         .iter()

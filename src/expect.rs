@@ -434,7 +434,14 @@ pub fn run(
         let diffs = if options.eval.exact {
             exact_differences(&pa, &pb, &measures, model, &options.eval, limits)?
         } else {
-            paired::compare(&pa.program, &pb.program, &measures, runs, &options.eval)?
+            paired::compare(
+                &pa.program,
+                &pb.program,
+                &measures,
+                runs,
+                &options.eval,
+                limits,
+            )?
         };
         let each = start.elapsed() / u32::try_from(items.len().max(1)).unwrap_or(1);
         for ((i, e), d) in items.iter().zip(diffs) {

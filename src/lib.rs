@@ -46,6 +46,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod eval;
 pub mod expect;
+pub mod fuzz;
 pub mod generate;
 pub mod graph;
 pub mod ide;

@@ -23,6 +23,9 @@ pub struct Limits {
     pub runs: u64,
     /// Units of work of one evaluation: runs × steps × (rules + nodes) (`--max-work`).
     pub work: u64,
+    /// Bytes of memory one evaluation may hold, as estimated before it starts
+    /// (and counted as it goes, for exact evaluation) (`--max-memory`).
+    pub memory: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +39,7 @@ impl Default for Limits {
             horizon: 100_000,
             runs: 100_000_000,
             work: 100_000_000_000,
+            memory: 2 << 30,
         }
     }
 }
@@ -59,11 +63,13 @@ pub enum Limit {
     Runs,
     /// [`Limits::work`].
     Work,
+    /// [`Limits::memory`].
+    Memory,
 }
 
 impl Limit {
     /// Every limit.
-    pub const ALL: [Limit; 8] = [
+    pub const ALL: [Limit; 9] = [
         Limit::SourceBytes,
         Limit::Depth,
         Limit::Nodes,
@@ -72,6 +78,7 @@ impl Limit {
         Limit::Horizon,
         Limit::Runs,
         Limit::Work,
+        Limit::Memory,
     ];
 
     /// Its key in `whatif.toml`'s `[limits]`: the flag without its dashes
@@ -93,6 +100,7 @@ impl Limit {
             Limit::Horizon => "--max-horizon",
             Limit::Runs => "--max-runs",
             Limit::Work => "--max-work",
+            Limit::Memory => "--max-memory",
         }
     }
 
@@ -108,7 +116,31 @@ impl Limit {
             Limit::Horizon => "steps of horizon",
             Limit::Runs => "runs",
             Limit::Work => "units of work (runs × steps × (rules + nodes))",
+            Limit::Memory => "bytes of memory (estimated)",
         }
+    }
+
+    /// `n` of what the limit counts, in words: "1000 runs", "2.5 GiB of
+    /// memory".
+    #[must_use]
+    pub fn amount(self, n: u64) -> String {
+        if self != Limit::Memory {
+            return format!("{n} {}", self.what());
+        }
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        #[allow(clippy::cast_precision_loss)]
+        let mut v = n as f64;
+        let mut unit = 0;
+        while v >= 1024.0 && unit + 1 < units.len() {
+            v /= 1024.0;
+            unit += 1;
+        }
+        let shown = if unit == 0 || v >= 100.0 || v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        };
+        format!("{shown} {} of memory", units[unit])
     }
 
     /// The limit's value in `limits`.
@@ -124,6 +156,7 @@ impl Limit {
             Limit::Horizon => limits.horizon,
             Limit::Runs => limits.runs,
             Limit::Work => limits.work,
+            Limit::Memory => limits.memory,
         }
     }
 }
@@ -141,6 +174,7 @@ impl Limits {
             Limit::Horizon => self.horizon = value,
             Limit::Runs => self.runs = value,
             Limit::Work => self.work = value,
+            Limit::Memory => self.memory = value,
         }
     }
 }
@@ -148,6 +182,24 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_said_in_their_unit() {
+        assert_eq!(Limit::Runs.amount(1000), "1000 runs");
+        assert_eq!(Limit::Memory.amount(2 << 30), "2 GiB of memory");
+        assert_eq!(Limit::Memory.amount(320_019_200_096), "298 GiB of memory");
+        assert_eq!(Limit::Memory.amount(1536), "1.5 KiB of memory");
+        assert_eq!(Limit::Memory.amount(12), "12 bytes of memory");
+    }
+
+    #[test]
+    fn every_limit_names_its_flag() {
+        let defaults = Limits::default();
+        for limit in Limit::ALL {
+            assert!(limit.flag().starts_with("--max-"));
+            assert!(limit.value(&defaults) > 0);
+        }
+    }
 
     #[test]
     fn every_limit_is_set_and_read_by_name() {

@@ -14,16 +14,14 @@ use crate::limits::Limits;
 use crate::span::{FileId, SourceMap, Span};
 use crate::syntax::{self, Parsed, SyntaxError, ast};
 
-/// A file a loader found.
+/// A file a loader found, before it is read.
 #[derive(Debug)]
-pub struct Loaded {
+pub struct Found {
     /// What identifies the file (its canonical path): a file reached twice is read
     /// once, and a file reached from itself is a cycle.
     pub key: String,
     /// The name shown in diagnostics.
     pub name: String,
-    /// Its contents.
-    pub bytes: Vec<u8>,
 }
 
 /// Why an import could not be read.
@@ -37,13 +35,22 @@ pub enum LoadFailure {
     Unreadable(String),
 }
 
-/// Finds and reads imported files.
+/// Finds and reads imported files. Finding comes first, so that a file imported
+/// twice, or imported back by a file it imports, is known by its key before it
+/// is read: it is then never read again.
 pub trait Loader {
-    /// Reads the file `path` imported by the file whose key is `from`.
+    /// Finds the file `path` imported by the file whose key is `from`.
     ///
     /// # Errors
-    /// When the path is absolute, leaves the project root, or cannot be read.
-    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure>;
+    /// When the path is absolute, leaves the project root, or names no file.
+    fn find(&mut self, from: &str, path: &str) -> Result<Found, LoadFailure>;
+
+    /// Reads the file found as `key`: at most `max_bytes + 1` bytes, so that a
+    /// file over the limit is known to be over it without reading it all.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    fn read(&mut self, key: &str, max_bytes: usize) -> Result<Vec<u8>, LoadFailure>;
 }
 
 /// Reads imports from the file system, inside a project root: the nearest folder
@@ -97,8 +104,10 @@ impl FsLoader {
             return Err(LoadFailure::Absolute);
         }
         let base = Path::new(from).parent().unwrap_or(Path::new("."));
-        let joined = base.join(rel);
-        let canonical = joined
+        // Canonical: `..` and every symbolic link resolved, so the test below
+        // sees where the file really is.
+        let canonical = base
+            .join(rel)
             .canonicalize()
             .map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?;
         if !canonical.starts_with(&self.root) {
@@ -109,17 +118,49 @@ impl FsLoader {
 }
 
 impl Loader for FsLoader {
-    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
+    fn find(&mut self, from: &str, path: &str) -> Result<Found, LoadFailure> {
         let canonical = self.locate(from, path)?;
-        let bytes =
-            std::fs::read(&canonical).map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?;
-        let name = shown_path(&canonical);
-        Ok(Loaded {
+        // A folder, a FIFO or a device is no model: a FIFO would block the
+        // read forever, a device could be endless.
+        let meta = std::fs::metadata(&canonical)
+            .map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?;
+        if meta.is_dir() {
+            return Err(LoadFailure::Unreadable(
+                "it is a folder, not a file".to_string(),
+            ));
+        }
+        if !meta.is_file() {
+            return Err(LoadFailure::Unreadable(
+                "it is not a regular file".to_string(),
+            ));
+        }
+        Ok(Found {
             key: canonical.display().to_string(),
-            name,
-            bytes,
+            name: shown_path(&canonical),
         })
     }
+
+    fn read(&mut self, key: &str, max_bytes: usize) -> Result<Vec<u8>, LoadFailure> {
+        std::fs::File::open(key)
+            .and_then(|f| read_bounded(f, max_bytes))
+            .map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))
+    }
+}
+
+/// Reads at most `max_bytes + 1` bytes: enough to tell that a source is over
+/// the limit, and never more, whatever the source (a huge file, a device, an
+/// endless pipe).
+///
+/// # Errors
+/// The reader's error.
+pub fn read_bounded(reader: impl std::io::Read, max_bytes: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let cap = u64::try_from(max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::new();
+    reader.take(cap).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// A path as shown to the user: relative to the working folder (`lib/a.whatif`,
@@ -293,59 +334,73 @@ pub fn load(
         return files;
     };
     // Depth-first, with the chain of importing files as the stack, so a cycle
-    // is seen as an import of a file still on the stack.
-    let mut stack: Vec<(FileId, usize)> = vec![(root, 0)];
-    while let Some(top) = stack.len().checked_sub(1) {
-        let (file, next) = stack[top];
-        let Some((path, at)) = imports_of(&files, file).get(next).cloned() else {
+    // is seen as an import of a file still on the stack. Each entry holds its
+    // file's imports, listed once, and how many of them were followed.
+    let mut stack: Vec<(FileId, Vec<(String, Span)>, usize)> =
+        vec![(root, imports_of(&files, root), 0)];
+    while let Some((file, imports, next)) = stack.last_mut() {
+        let file = *file;
+        let Some((path, at)) = imports.get(*next).cloned() else {
             stack.pop();
             continue;
         };
-        stack[top].1 += 1;
+        *next += 1;
         let from = keys[file.0 as usize].clone();
-        match loader.load(&from, &path) {
-            Err(failure) => files.load_errors.push(match failure {
-                LoadFailure::Absolute => LoadError::Absolute { at, path },
-                LoadFailure::OutsideRoot(root) => LoadError::OutsideRoot { at, path, root },
-                LoadFailure::Unreadable(reason) => LoadError::Unreadable { at, path, reason },
-            }),
-            Ok(loaded) => {
-                if let Some(pos) = stack
-                    .iter()
-                    .position(|(f, _)| keys[f.0 as usize] == loaded.key)
-                {
-                    let mut chain: Vec<String> = stack[pos..]
-                        .iter()
-                        .map(|(f, _)| files.sources.get(*f).name.clone())
-                        .collect();
-                    chain.push(files.sources.get(stack[pos].0).name.clone());
-                    files.load_errors.push(LoadError::Cycle {
-                        at,
-                        chain: chain.join(" → "),
-                    });
-                    continue;
-                }
-                if keys.contains(&loaded.key) {
-                    continue;
-                }
-                if keys.len() > limits.imports {
-                    files.load_errors.push(LoadError::TooMany {
-                        at,
-                        limit: limits.imports,
-                    });
-                    return files;
-                }
-                if let Some(id) = add_file(
-                    &mut files,
-                    &mut keys,
-                    &loaded.key,
-                    &loaded.name,
-                    loaded.bytes,
-                    limits,
-                ) {
-                    stack.push((id, 0));
-                }
+        let found = loader.find(&from, &path);
+        let failure = |failure, path| match failure {
+            LoadFailure::Absolute => LoadError::Absolute { at, path },
+            LoadFailure::OutsideRoot(root) => LoadError::OutsideRoot { at, path, root },
+            LoadFailure::Unreadable(reason) => LoadError::Unreadable { at, path, reason },
+        };
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => {
+                files.load_errors.push(failure(e, path));
+                continue;
             }
+        };
+        if let Some(pos) = stack
+            .iter()
+            .position(|(f, _, _)| keys[f.0 as usize] == found.key)
+        {
+            let mut chain: Vec<String> = stack[pos..]
+                .iter()
+                .map(|(f, _, _)| files.sources.get(*f).name.clone())
+                .collect();
+            chain.push(files.sources.get(stack[pos].0).name.clone());
+            files.load_errors.push(LoadError::Cycle {
+                at,
+                chain: chain.join(" → "),
+            });
+            continue;
+        }
+        // Imported before, by another file or by this one: read once.
+        if keys.contains(&found.key) {
+            continue;
+        }
+        if keys.len() > limits.imports {
+            files.load_errors.push(LoadError::TooMany {
+                at,
+                limit: limits.imports,
+            });
+            return files;
+        }
+        let bytes = match loader.read(&found.key, limits.source_bytes) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                files.load_errors.push(failure(e, path));
+                continue;
+            }
+        };
+        if let Some(id) = add_file(
+            &mut files,
+            &mut keys,
+            &found.key,
+            &found.name,
+            bytes,
+            limits,
+        ) {
+            stack.push((id, imports_of(&files, id), 0));
         }
     }
     files
@@ -378,31 +433,22 @@ fn add_file(
     limits: &Limits,
 ) -> Option<FileId> {
     keys.push(key.to_string());
-    match syntax::decode(bytes) {
-        Err((shown, at)) => {
-            let id = files.sources.add(name, shown);
-            let end = files.sources.get(id).text[at..]
-                .chars()
-                .next()
-                .map_or(at, |c| at + c.len_utf8());
-            files.syntax_errors.push(SyntaxError::InvalidUtf8 {
-                at: Span::new(id, at, end),
-            });
-            None
+    let id = match syntax::add_source(&mut files.sources, name, bytes, limits) {
+        Ok(id) => id,
+        Err(e) => {
+            files.syntax_errors.push(e);
+            return None;
         }
-        Ok(text) => {
-            let id = files.sources.add(name, text);
-            let text = std::sync::Arc::clone(&files.sources.get(id).text);
-            match syntax::parse(id, &text, limits) {
-                Ok(parsed) => {
-                    files.parsed.push((id, parsed));
-                    Some(id)
-                }
-                Err(errors) => {
-                    files.syntax_errors.extend(errors);
-                    None
-                }
-            }
+    };
+    let text = std::sync::Arc::clone(&files.sources.get(id).text);
+    match syntax::parse(id, &text, limits) {
+        Ok(parsed) => {
+            files.parsed.push((id, parsed));
+            Some(id)
+        }
+        Err(errors) => {
+            files.syntax_errors.extend(errors);
+            None
         }
     }
 }
@@ -413,10 +459,85 @@ fn add_file(
 pub struct NoImports;
 
 impl Loader for NoImports {
-    fn load(&mut self, _from: &str, _path: &str) -> Result<Loaded, LoadFailure> {
+    fn find(&mut self, _from: &str, _path: &str) -> Result<Found, LoadFailure> {
         Err(LoadFailure::Unreadable(
             "a model read from standard input cannot import files".to_string(),
         ))
+    }
+
+    fn read(&mut self, _key: &str, _max_bytes: usize) -> Result<Vec<u8>, LoadFailure> {
+        Err(LoadFailure::Unreadable(
+            "a model read from standard input cannot import files".to_string(),
+        ))
+    }
+}
+
+/// Serves files from memory, under a virtual project root: for tests, fuzzing
+/// and editors. Paths are `/`-separated and relative to the root; imports are
+/// resolved like [`FsLoader`]'s (relative to the importing file, never above
+/// the root), and every read is counted.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryLoader {
+    files: std::collections::BTreeMap<String, Vec<u8>>,
+    reads: std::collections::BTreeMap<String, usize>,
+}
+
+impl MemoryLoader {
+    /// A loader with no files.
+    #[must_use]
+    pub fn new() -> MemoryLoader {
+        MemoryLoader::default()
+    }
+
+    /// Adds the file `path` (relative to the root).
+    #[must_use]
+    pub fn with(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> MemoryLoader {
+        self.files.insert(path.to_string(), bytes.into());
+        self
+    }
+
+    /// How many times the file `path` was read.
+    #[must_use]
+    pub fn reads(&self, path: &str) -> usize {
+        self.reads.get(path).copied().unwrap_or(0)
+    }
+}
+
+impl Loader for MemoryLoader {
+    fn find(&mut self, from: &str, path: &str) -> Result<Found, LoadFailure> {
+        if path.starts_with('/') || path.starts_with('\\') {
+            return Err(LoadFailure::Absolute);
+        }
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        for part in path.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Err(LoadFailure::OutsideRoot(".".to_string()));
+                    }
+                }
+                name => parts.push(name),
+            }
+        }
+        let key = parts.join("/");
+        if !self.files.contains_key(&key) {
+            return Err(LoadFailure::Unreadable("no such file".to_string()));
+        }
+        Ok(Found {
+            name: key.clone(),
+            key,
+        })
+    }
+
+    fn read(&mut self, key: &str, max_bytes: usize) -> Result<Vec<u8>, LoadFailure> {
+        let bytes = self
+            .files
+            .get(key)
+            .ok_or_else(|| LoadFailure::Unreadable("no such file".to_string()))?;
+        *self.reads.entry(key.to_string()).or_default() += 1;
+        Ok(bytes[..bytes.len().min(max_bytes.saturating_add(1))].to_vec())
     }
 }
 
@@ -438,6 +559,103 @@ mod tests {
         );
         assert_eq!(rel("/etc/x", "/home/u"), None);
         assert_eq!(rel("/w/x", "/w/a/b/c/d"), None);
+    }
+
+    fn load_from(loader: &mut MemoryLoader, root: &str) -> Files {
+        let bytes = loader.files.get(root).cloned().unwrap_or_default();
+        load(loader, root, root, bytes, &Limits::default())
+    }
+
+    #[test]
+    fn a_file_imported_twice_is_read_once() {
+        // A diamond: m imports a and b, both import c; c is also imported twice
+        // by a itself.
+        let mut loader = MemoryLoader::new()
+            .with(
+                "m.whatif",
+                "import \"lib/a.whatif\"\nimport \"lib/b.whatif\"\n",
+            )
+            .with(
+                "lib/a.whatif",
+                "import \"c.whatif\"\nimport \"./c.whatif\"\n",
+            )
+            .with("lib/b.whatif", "import \"../lib/c.whatif\"\n")
+            .with("lib/c.whatif", "param p = 1\n");
+        let files = load_from(&mut loader, "m.whatif");
+        assert!(files.load_errors.is_empty(), "{:?}", files.load_errors);
+        assert_eq!(files.sources.len(), 4);
+        for f in ["lib/a.whatif", "lib/b.whatif", "lib/c.whatif"] {
+            assert_eq!(loader.reads(f), 1, "{f}");
+        }
+    }
+
+    #[test]
+    fn cycles_are_reported_without_reading_again() {
+        let mut loader = MemoryLoader::new()
+            .with("m.whatif", "import \"a.whatif\"\n")
+            .with("a.whatif", "import \"b.whatif\"\n")
+            .with("b.whatif", "import \"a.whatif\"\nimport \"m.whatif\"\n");
+        let files = load_from(&mut loader, "m.whatif");
+        let chains: Vec<String> = files
+            .load_errors
+            .iter()
+            .map(|e| match e {
+                LoadError::Cycle { chain, .. } => chain.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            chains,
+            vec![
+                "a.whatif → b.whatif → a.whatif",
+                "m.whatif → a.whatif → b.whatif → m.whatif"
+            ]
+        );
+        assert_eq!(loader.reads("a.whatif"), 1);
+        assert_eq!(loader.reads("b.whatif"), 1);
+    }
+
+    #[test]
+    fn imports_stay_inside_the_root() {
+        let mut loader = MemoryLoader::new().with(
+            "m.whatif",
+            "import \"../x.whatif\"\nimport \"/etc/passwd\"\nimport \"lib/../../y\"\n",
+        );
+        let files = load_from(&mut loader, "m.whatif");
+        let kinds: Vec<&str> = files
+            .load_errors
+            .iter()
+            .map(|e| match e {
+                LoadError::OutsideRoot { .. } => "outside",
+                LoadError::Absolute { .. } => "absolute",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, vec!["outside", "absolute", "outside"]);
+    }
+
+    #[test]
+    fn a_source_is_read_no_further_than_the_limit() {
+        let bytes = read_bounded(std::io::repeat(b'x'), 1000).expect("reads");
+        assert_eq!(bytes.len(), 1001);
+        // An import over the limit is refused like the root file would be.
+        let limits = Limits {
+            source_bytes: 30,
+            ..Limits::default()
+        };
+        let mut loader =
+            MemoryLoader::new().with("big.whatif", "param p = 1\nparam q = 2\nparam r = 3\n");
+        let files = load(
+            &mut loader,
+            "m.whatif",
+            "m.whatif",
+            b"import \"big.whatif\"".to_vec(),
+            &limits,
+        );
+        assert!(matches!(
+            files.syntax_errors.as_slice(),
+            [SyntaxError::TooLarge { limit: 30, .. }]
+        ));
     }
 
     #[test]

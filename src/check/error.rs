@@ -278,12 +278,26 @@ pub enum CheckError {
         #[help]
         help: String,
     },
+    /// A number beyond the magnitude a model's values may have.
+    #[error("{what} {value} is beyond ±1e100, the largest magnitude of a model's values")]
+    #[diagnostic(
+        code(whatif::check::too_large),
+        help(
+            "whatif keeps every value a factor can take within ±1e100, so that every mean, spread and difference it reports is a finite number: measure the quantity in larger units"
+        )
+    )]
+    Huge {
+        /// The number.
+        #[label("too large")]
+        at: Span,
+        /// What it is ("a range's end", "a distribution's parameter").
+        what: &'static str,
+        /// Its value.
+        value: Num,
+    },
     /// A range whose lower end is not below its upper end.
     #[error("the range [{lo}, {hi}] is {problem}")]
-    #[diagnostic(
-        code(whatif::check::bad_range),
-        help("write the lower end first, below the upper end")
-    )]
+    #[diagnostic(code(whatif::check::bad_range))]
     BadRange {
         /// The range.
         #[label("{problem}")]
@@ -294,6 +308,9 @@ pub enum CheckError {
         hi: Num,
         /// "reversed" or "empty".
         problem: &'static str,
+        /// What to do.
+        #[help]
+        help: &'static str,
     },
     /// A horizon of zero or fewer steps.
     #[error("the horizon must be at least one step, not {steps}")]
@@ -756,6 +773,7 @@ impl CheckError {
             | E::BranchSum { at, .. }
             | E::UnknownWord { at, .. }
             | E::BadRange { at, .. }
+            | E::Huge { at, .. }
             | E::Horizon { at, .. }
             | E::NoHorizon { at, .. }
             | E::NotWholeSteps { at, .. }

@@ -45,7 +45,7 @@ impl Checker<'_> {
                 }
             }
         }
-        for scc in petgraph::algo::tarjan_scc(&graph) {
+        for scc in petgraph::algo::kosaraju_scc(&graph) {
             let looped = scc.len() > 1 || scc.first().is_some_and(|&n| graph.contains_edge(n, n));
             if !looped {
                 continue;
@@ -600,8 +600,9 @@ impl Checker<'_> {
 /// The longest path (by delay) through the graph with its cycles collapsed: a
 /// cycle can be travelled any number of times, so only its way in and out count.
 fn longest_chain(graph: &DiGraph<NodeId, u32>) -> Option<(u64, Vec<NodeId>)> {
-    let sccs = petgraph::algo::tarjan_scc(graph);
-    // tarjan_scc yields components in reverse topological order.
+    let sccs = petgraph::algo::kosaraju_scc(graph);
+    // Components come in reverse topological order; kosaraju_scc, unlike
+    // tarjan_scc, does not recurse, so a long chain cannot overflow the stack.
     let mut comp = vec![0usize; graph.node_count()];
     for (c, scc) in sccs.iter().enumerate() {
         for n in scc {

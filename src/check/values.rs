@@ -584,11 +584,39 @@ fn range_help(from: Option<String>, name: &str, lo: f64, hi: f64) -> Option<Stri
     })
 }
 
+/// The largest magnitude of a range's end or a distribution's parameter, so of
+/// any value a factor can take. Within it, every statistic of the results — sums
+/// and squares over up to 10^8 runs, differences between scenarios, histogram
+/// widths — is a finite number; and no model needs more (a quantity in the
+/// billions of billions is measured in larger units).
+pub const MAX_MAGNITUDE: f64 = 1e100;
+
+/// Reports `value` (`what`, at `at`) when its magnitude is beyond [`MAX_MAGNITUDE`].
+fn check_magnitude(r: &mut Resolver<'_>, value: f64, what: &'static str, at: Span) -> bool {
+    if value.abs() <= MAX_MAGNITUDE || value.is_nan() {
+        return true;
+    }
+    r.errors.push(CheckError::Huge {
+        at,
+        what,
+        value: Num(value),
+    });
+    false
+}
+
 fn check_range(r: &mut Resolver<'_>, lo: f64, hi: f64, at: Span) -> bool {
-    let problem = if lo > hi {
-        "reversed"
+    if !(check_magnitude(r, lo, "the range's end", at)
+        & check_magnitude(r, hi, "the range's end", at))
+    {
+        return false;
+    }
+    let (problem, help) = if lo > hi {
+        ("reversed", "write the lower end first: `in [low, high]`")
     } else if lo == hi {
-        "empty"
+        (
+            "empty",
+            "a range needs room to move: make the upper end larger than the lower end (a value that never changes can be a `param`)",
+        )
     } else {
         return true;
     };
@@ -597,6 +625,7 @@ fn check_range(r: &mut Resolver<'_>, lo: f64, hi: f64, at: Span) -> bool {
         lo: Num(lo),
         hi: Num(hi),
         problem,
+        help,
     });
     false
 }
@@ -621,9 +650,13 @@ fn resolve_nodes<'m>(
                 r.value(&n.range.1, "a range's end"),
             );
             let span = n.range.0.span.to(n.range.1.span);
-            if check_range(r, lo, hi, span) {
-                v.range = (lo, hi);
+            if !check_range(r, lo, hi, span) {
+                // Without a range, the starting value has nothing to be
+                // checked against: one error, not a spurious second.
+                out.push(v);
+                continue;
             }
+            v.range = (lo, hi);
             let mut start = n.start.as_ref();
             for (kind, _) in interventions {
                 if let InterventionKind::SetStart(m, s) = kind
@@ -733,6 +766,17 @@ fn start_value(r: &mut Resolver<'_>, s: &Start, name: &str, (lo, hi): (f64, f64)
             help: Some(help.to_string()),
         });
     };
+    let parameters = match out {
+        StartValue::Uniform(a, b) => vec![a, b],
+        StartValue::Triangular(a, m, b) => vec![a, m, b],
+        StartValue::Normal(m, sd) => vec![m, sd],
+        StartValue::Const(_) | StartValue::Bernoulli(_) => Vec::new(),
+    };
+    for (v, e) in parameters.into_iter().zip(s.exprs()) {
+        if !check_magnitude(r, v, "the distribution's parameter", e.span) {
+            return out;
+        }
+    }
     match out {
         StartValue::Const(v) if !(lo..=hi).contains(&v) => {
             r.errors.push(CheckError::OutOfRange {

@@ -308,8 +308,8 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
 /// Prints `text`, or writes it atomically to `path`.
 pub fn write(path: Option<&std::path::Path>, text: &str) -> Outcome {
     match path {
-        Some(path) => match super::fmt::write_atomically(path, text.as_bytes()) {
-            Ok(()) => Outcome::Success,
+        Some(path) => match super::atomic::write_if_changed(path, text.as_bytes()) {
+            Ok(_) => Outcome::Success,
             Err(e) => {
                 errorln!("error: cannot write `{}`: {e}", path.display());
                 Outcome::Failure

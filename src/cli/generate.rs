@@ -55,8 +55,8 @@ pub fn run(args: &GenerateArgs) -> Outcome {
     };
     let text = synthetic(&options);
     match &args.output {
-        Some(path) => match super::fmt::write_atomically(path, text.as_bytes()) {
-            Ok(()) => Outcome::Success,
+        Some(path) => match super::atomic::write_if_changed(path, text.as_bytes()) {
+            Ok(_) => Outcome::Success,
             Err(e) => {
                 super::print_stderr(&format!("error: cannot write `{}`: {e}\n", path.display()));
                 Outcome::Failure

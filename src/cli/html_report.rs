@@ -113,8 +113,8 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Outcome {
     if args.output == "-" {
         return print_stdout(&page);
     }
-    match super::fmt::write_atomically(Path::new(&args.output), page.as_bytes()) {
-        Ok(()) => Outcome::Success,
+    match super::atomic::write_if_changed(Path::new(&args.output), page.as_bytes()) {
+        Ok(_) => Outcome::Success,
         Err(e) => {
             errorln!(
                 "error: cannot write `{}`: {}",

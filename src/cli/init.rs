@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::fmt::write_atomically;
+use super::atomic::write_if_changed;
 use super::{Context, Outcome, print_stdout};
 
 /// The files of a new project: (name, contents).
@@ -54,7 +54,7 @@ pub fn run(args: &InitArgs, ctx: &Context) -> Outcome {
     }
     for (name, text) in FILES {
         let path = dir.join(name);
-        if let Err(e) = write_atomically(&path, text.as_bytes()) {
+        if let Err(e) = write_if_changed(&path, text.as_bytes()) {
             errorln!("error: cannot write `{}`: {e}", path.display());
             return Outcome::Failure;
         }

@@ -1,10 +1,9 @@
 //! Reading the models named on the command line (`-` is standard input).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use whatif::Analysis;
-use whatif::load::{FsLoader, NoImports, plain_io_error};
+use whatif::load::{FsLoader, NoImports, plain_io_error, read_bounded};
 
 use super::Context;
 
@@ -19,13 +18,13 @@ pub struct Input {
 }
 
 /// Reads `arg` (a path, or `-` for standard input, named by
-/// `--stdin-filename` when given).
+/// `--stdin-filename` when given), no further than one byte past the source
+/// limit: the parser reports a file over the limit.
 pub fn read(arg: &str, ctx: &Context) -> Result<Input, String> {
+    let limits = &ctx.settings.limits;
     if arg == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let bytes = read_bounded(std::io::stdin().lock(), limits.source_bytes)
+            .map_err(|e| format!("cannot read standard input: {}", plain_io_error(&e)))?;
         return Ok(Input {
             name: ctx
                 .stdin_filename
@@ -36,8 +35,9 @@ pub fn read(arg: &str, ctx: &Context) -> Result<Input, String> {
         });
     }
     let path = Path::new(arg);
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read `{arg}`: {}", plain_io_error(&e)))?;
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| read_bounded(f, limits.source_bytes))
+        .map_err(|e| format!("cannot read `{arg}`: {}", plain_io_error(&e)))?;
     Ok(Input {
         name: arg.to_string(),
         path: Some(path.to_path_buf()),

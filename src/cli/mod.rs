@@ -8,6 +8,7 @@ macro_rules! errorln {
     };
 }
 
+mod atomic;
 mod causes;
 mod check;
 mod color;
@@ -108,6 +109,9 @@ struct LimitArgs {
     /// Most work in one evaluation: runs × steps × (rules + nodes) [default: 1e11].
     #[arg(long, global = true, value_name = "N")]
     max_work: Option<u64>,
+    /// Most memory one evaluation may hold, in bytes (estimated) [default: 2147483648].
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_memory: Option<u64>,
 }
 
 impl LimitArgs {
@@ -123,6 +127,7 @@ impl LimitArgs {
             (Limit::Horizon, self.max_horizon),
             (Limit::Runs, self.max_runs),
             (Limit::Work, self.max_work),
+            (Limit::Memory, self.max_memory),
         ]
         .into_iter()
         .filter_map(|(l, v)| v.map(|v| (l, v)))

@@ -425,7 +425,7 @@ fn check_snapshot(
         Some(old) if old == new => Ok(None),
         Some(old) if !accept => Ok(Some(whatif::snapshot::changed_lines(&old, &new, "    "))),
         _ => {
-            super::fmt::write_atomically(&snap_path, new.as_bytes())
+            super::atomic::write_if_changed(&snap_path, new.as_bytes())
                 .map_err(|e| format!("cannot write `{}`: {e}", snap_path.display()))?;
             Ok(None)
         }

@@ -19,7 +19,7 @@ use clap::Args;
 use notify::event::{AccessKind, AccessMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher as _};
 use whatif::eval::{Options, Results};
-use whatif::load::{FsLoader, LoadFailure, Loaded, Loader, plain_io_error};
+use whatif::load::{FsLoader, Found, LoadFailure, Loader, plain_io_error, shown_path};
 use whatif::render;
 use whatif::snapshot::{changed_lines, scenario_block};
 
@@ -69,14 +69,19 @@ struct Recording {
 }
 
 impl Loader for Recording {
-    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
-        let loaded = self.inner.load(from, path)?;
+    fn find(&mut self, from: &str, path: &str) -> Result<Found, LoadFailure> {
+        self.inner.find(from, path)
+    }
+
+    fn read(&mut self, key: &str, max_bytes: usize) -> Result<Vec<u8>, LoadFailure> {
+        let bytes = self.inner.read(key, max_bytes)?;
+        let path = PathBuf::from(key);
         self.read.push(Read {
-            path: PathBuf::from(&loaded.key),
-            name: loaded.name.clone(),
-            bytes: Some(loaded.bytes.clone()),
+            name: shown_path(&path),
+            path,
+            bytes: Some(bytes.clone()),
         });
-        Ok(loaded)
+        Ok(bytes)
     }
 }
 

@@ -15,13 +15,23 @@ pub enum EvalError {
     #[diagnostic(code(whatif::eval::values))]
     Values(#[related] Vec<CheckError>),
     /// A limit exceeded.
-    #[error("the evaluation needs {requested} {}, more than the limit of {limit}", which.what())]
-    #[diagnostic(code(whatif::limit::eval), help("lower `--runs` or the horizon, or raise the limit with `{}`", which.flag()))]
+    #[error("the evaluation needs {}, more than the limit of {}", which.amount(*requested), which.amount(*limit))]
+    #[diagnostic(code(whatif::limit::eval), help("{}", advice(*which)))]
     Limit {
         /// Which limit.
         which: Limit,
         /// How much was asked for.
         requested: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A limit passed while evaluating exactly, whose cost is counted as it
+    /// goes rather than known in advance.
+    #[error("exact evaluation passed the limit of {}", which.amount(*limit))]
+    #[diagnostic(code(whatif::limit::eval), help("evaluate by Monte Carlo (drop `--exact`), or raise the limit with `{}`", which.flag()))]
+    LimitReached {
+        /// Which limit.
+        which: Limit,
         /// The limit.
         limit: u64,
     },
@@ -89,4 +99,14 @@ impl EvalError {
             _ => None,
         }
     }
+}
+
+/// What to do about an evaluation over a limit.
+fn advice(which: Limit) -> String {
+    let lower = match which {
+        Limit::Runs => "lower `--runs`",
+        Limit::Memory => "shorten the horizon or evaluate fewer nodes",
+        _ => "lower `--runs` or shorten the horizon",
+    };
+    format!("{lower}, or raise the limit with `{}`", which.flag())
 }

@@ -13,18 +13,22 @@
 //! priors, branches, ranged delays and `bernoulli` starting values; a
 //! `uniform`, `triangular` or `normal` starting value is out of reach. It stops
 //! with an error naming the reason when the number of distinct states passes
-//! [`MAX_STATES`], or the outcomes enumerated pass [`MAX_OUTCOMES`].
+//! [`MAX_STATES`], or the outcomes enumerated pass [`MAX_OUTCOMES`]; and with a
+//! limit's error when the outcomes' work (each is one step of a simulator) or
+//! the memory the states and recorded values hold passes `--max-work` or
+//! `--max-memory`, which it counts as it goes.
 
 use std::collections::HashMap;
 
 use super::EvalError;
 use super::Options;
+use super::budget::SIM_BYTES_PER_ITEM;
 use super::compile::Program;
 use super::results::{Results, wilson};
 use super::sim::{Chooser, Sim};
 use super::stats::Layout;
 use crate::check::values::StartValue;
-use crate::limits::Limits;
+use crate::limits::{Limit, Limits};
 use crate::rng::Purpose;
 
 /// The most distinct states carried from one step to the next.
@@ -134,8 +138,14 @@ struct Weighted<'p, 'm> {
 /// # Errors
 /// [`EvalError::ExactOutOfReach`] with the reason; a fault in some outcome.
 pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<Results, EvalError> {
-    let _ = limits;
+    // The arrays of results per node and step, like Monte Carlo's shared part.
+    super::budget::Memory::of(p).workers(1, limits)?;
     let layout = Layout::of(p);
+    // What each outcome costs (one step of a simulator) and what each state
+    // and each recorded factor value holds, for the work and memory limits.
+    let items = (p.nodes.len() + p.rules.len()) as u64;
+    let state_bytes = SIM_BYTES_PER_ITEM * items + 8 * p.nodes.len() as u64;
+    let mut recorded: u64 = 0;
     let steps = layout.steps;
     let mut outcomes: u64 = 0;
     let mut states: Vec<Weighted<'_, '_>> = vec![Weighted {
@@ -173,6 +183,21 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
                     });
                 }
                 outcomes += 1;
+                if outcomes.saturating_mul(items) > limits.work {
+                    return Err(EvalError::LimitReached {
+                        which: Limit::Work,
+                        limit: limits.work,
+                    });
+                }
+                let held = ((states.len() + next.len()) as u64)
+                    .saturating_mul(state_bytes)
+                    .saturating_add(recorded.saturating_mul(16));
+                if held > limits.memory {
+                    return Err(EvalError::LimitReached {
+                        which: Limit::Memory,
+                        limit: limits.memory,
+                    });
+                }
                 if outcomes > MAX_OUTCOMES {
                     return Err(EvalError::ExactOutOfReach {
                         reason: format!(
@@ -211,6 +236,7 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
             for (k, &e) in layout.events.iter().enumerate() {
                 events[k][ti] += w * state.sim.values[e as usize];
             }
+            recorded += layout.factors.len() as u64;
             for (k, &f) in layout.factors.iter().enumerate() {
                 factor_values[k][ti].push((state.sim.values[f as usize], w));
                 if t == p.horizon && state.sim.bounded_first[f as usize] != super::sim::NEVER {

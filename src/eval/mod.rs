@@ -6,6 +6,7 @@
 //! `stats` aggregates runs into [`Results`]; `explain` turns the causes recorded
 //! during runs into causal chains and "why not" reports. No I/O happens here.
 
+pub mod budget;
 pub mod code;
 pub mod compile;
 mod error;
@@ -26,7 +27,7 @@ pub use results::Results;
 
 use crate::check::model::{Expr, Model, NodeId, ScenarioId};
 use crate::check::values::{self, Override};
-use crate::limits::{Limit, Limits};
+use crate::limits::Limits;
 use crate::span::SourceMap;
 
 /// How to evaluate.
@@ -139,7 +140,7 @@ pub fn evaluate(
         return exact::evaluate(p, options, limits);
     }
     let runs = runs_within_limits(p, options, limits)?;
-    montecarlo::evaluate(p, runs, options)
+    montecarlo::evaluate(p, runs, options, limits)
 }
 
 /// The runs an evaluation of `p` makes (one when nothing is random), within
@@ -153,23 +154,7 @@ pub fn runs_within_limits(
     limits: &Limits,
 ) -> Result<u64, EvalError> {
     let runs = if p.random { options.runs.max(1) } else { 1 };
-    if runs > limits.runs {
-        return Err(EvalError::Limit {
-            which: Limit::Runs,
-            requested: runs,
-            limit: limits.runs,
-        });
-    }
-    let work = runs
-        .saturating_mul(u64::from(p.horizon) + 1)
-        .saturating_mul((p.rules.len() + p.nodes.len()) as u64);
-    if work > limits.work {
-        return Err(EvalError::Limit {
-            which: Limit::Work,
-            requested: work,
-            limit: limits.work,
-        });
-    }
+    budget::check(&[p], runs, limits)?;
     Ok(runs)
 }
 

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::EvalError;
 use super::Options;
+use super::budget::Memory;
 use super::compile::Program;
 use super::explain;
 use super::results::{self, Results};
@@ -18,6 +19,7 @@ use super::sim::{self, Chooser, Fault, FaultAt, Sim, Trajectory};
 use super::stats::{BLOCK, Counts, Layout, Recorder};
 use super::sumtree::SumTree;
 use crate::check::values::StartValue;
+use crate::limits::Limits;
 use crate::rng::{Purpose, Rng};
 
 /// Draws keyed by (seed, run, stream, step, purpose).
@@ -94,7 +96,7 @@ impl Chooser for Keyed<'_> {
     }
 }
 
-/// What one worker produced.
+/// What one worker produced (its float sums go to the shared [`SumTree`]).
 struct WorkerPart {
     counts: Counts,
     explain: Option<explain::Tally>,
@@ -123,9 +125,14 @@ pub fn blocks_of(runs: u64) -> u64 {
 /// Runs `runs` runs of `p` and aggregates them.
 ///
 /// # Errors
-/// The fault of the earliest run that had one.
-pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results, EvalError> {
-    let all = aggregate(p, runs, options, (0, blocks_of(runs)))?;
+/// The memory limit, or the fault of the earliest run that had one.
+pub fn evaluate(
+    p: &Program<'_>,
+    runs: u64,
+    options: &Options,
+    limits: &Limits,
+) -> Result<Results, EvalError> {
+    let all = aggregate(p, runs, options, (0, blocks_of(runs)), limits)?;
     let (total, total_sq) = all.sums.total().unwrap_or((&[], &[]));
     let mut results = results::finish(
         p,
@@ -147,12 +154,13 @@ pub fn evaluate(p: &Program<'_>, runs: u64, options: &Options) -> Result<Results
 /// one shared [`SumTree`], which keeps a few nodes per worker.
 ///
 /// # Errors
-/// The fault of the earliest run that had one.
+/// The memory limit, or the fault of the earliest run that had one.
 pub fn aggregate(
     p: &Program<'_>,
     runs: u64,
     options: &Options,
     (first_block, last_block): (u64, u64),
+    limits: &Limits,
 ) -> Result<Aggregate, EvalError> {
     let mut layout = Layout::of(p);
     let last_block = last_block.min(blocks_of(runs));
@@ -161,9 +169,12 @@ pub fn aggregate(
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
-    let workers = threads
-        .min((last_block - first_block).max(1) as usize)
-        .max(1);
+    let workers = Memory::of(p).workers(
+        threads
+            .min((last_block - first_block).max(1) as usize)
+            .max(1),
+        limits,
+    )?;
     let next = AtomicU64::new(first_block);
     let rng = Rng::new(options.seed);
     let targets: Vec<u32> = options.explain.iter().map(|n| n.0).collect();
@@ -238,7 +249,10 @@ pub fn aggregate(
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
         })
     };
     let mut counts = layout.counts();

@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::compile::Program;
 use super::montecarlo::{Keyed, fault_error};
+use super::sumtree::SumTree;
 use super::sim::{NEVER, Sim};
 use super::stats::BLOCK;
 use super::{EvalError, Options};
+use crate::limits::Limits;
 use crate::rng::Rng;
 
 /// What to measure in a run.
@@ -67,15 +69,6 @@ impl Difference {
     }
 }
 
-/// Sums of one block of runs, added in block order.
-struct Block {
-    index: u64,
-    sum_a: Vec<f64>,
-    sum_b: Vec<f64>,
-    sum_d: Vec<f64>,
-    sum_dd: Vec<f64>,
-}
-
 fn measure(sim: &mut Sim<'_, '_>, m: Measure, t: u32, seen: &mut [bool]) -> f64 {
     match m {
         Measure::Event(n) => {
@@ -103,15 +96,18 @@ fn measure(sim: &mut Sim<'_, '_>, m: Measure, t: u32, seen: &mut [bool]) -> f64 
 /// Runs `runs` paired runs of `a` and `b` and returns each pair's difference.
 ///
 /// # Errors
-/// A fault in a run of either scenario.
+/// A limit (the runs of both scenarios count), or the fault of the earliest
+/// run that had one, in either scenario.
 pub fn compare(
     a: &Program<'_>,
     b: &Program<'_>,
     pairs: &[Pair],
     runs: u64,
     options: &Options,
+    limits: &Limits,
 ) -> Result<Vec<Difference>, EvalError> {
     let runs = if a.random || b.random { runs.max(1) } else { 1 };
+    super::budget::check(&[a, b], runs, limits)?;
     let blocks = runs.div_ceil(BLOCK);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
@@ -122,31 +118,30 @@ pub fn compare(
     let rng = Rng::new(options.seed);
     let next = AtomicU64::new(0);
     let n = pairs.len();
-    let work = || -> Result<Vec<Block>, EvalError> {
+    // The sums of a, b and their difference side by side, and the squares of
+    // the difference, folded along the same fixed tree of blocks as Monte
+    // Carlo's: the order of additions does not depend on the threads, and
+    // memory does not grow with the runs.
+    let totals = std::sync::Mutex::new(SumTree::new(blocks));
+    // Each worker returns the fault of the earliest run it saw fail, if any.
+    let work = || -> Option<(u64, EvalError)> {
         let mut sa = Sim::new(a, false);
         let mut sb = Sim::new(b, false);
-        let mut out = Vec::new();
         let mut va = vec![0.0; n];
         let mut vb = vec![0.0; n];
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
             if index >= blocks {
-                break;
+                return None;
             }
-            let mut block = Block {
-                index,
-                sum_a: vec![0.0; n],
-                sum_b: vec![0.0; n],
-                sum_d: vec![0.0; n],
-                sum_dd: vec![0.0; n],
-            };
+            let mut sum = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
             for run in index * BLOCK..((index + 1) * BLOCK).min(runs) {
                 for (sim, p, values, side) in
                     [(&mut sa, a, &mut va, true), (&mut sb, b, &mut vb, false)]
                 {
                     let mut seen = vec![false; p.probes.len()];
                     let mut chooser = Keyed::new(&rng, run);
-                    sim.run(&mut chooser, &mut |t, sim| {
+                    let outcome = sim.run(&mut chooser, &mut |t, sim| {
                         for (k, s) in seen.iter_mut().enumerate() {
                             if !*s && sim.probe(k, t) {
                                 *s = true;
@@ -158,45 +153,53 @@ pub fn compare(
                                 values[i] = measure(sim, m, t, &mut seen);
                             }
                         }
-                    })
-                    .map_err(|f| fault_error(p, run, f))?;
+                    });
+                    if let Err(f) = outcome {
+                        // Later blocks of this worker only have later runs.
+                        return Some((run, fault_error(p, run, f)));
+                    }
                 }
                 for i in 0..n {
                     let d = va[i] - vb[i];
-                    block.sum_a[i] += va[i];
-                    block.sum_b[i] += vb[i];
-                    block.sum_d[i] += d;
-                    block.sum_dd[i] += d * d;
+                    sum[0][i] += va[i];
+                    sum[1][i] += vb[i];
+                    sum[2][i] += d;
+                    sum[3][i] += d * d;
                 }
             }
-            out.push(block);
-        }
-        Ok(out)
-    };
-    let mut blocks_done: Vec<Block> = Vec::new();
-    if threads == 1 {
-        blocks_done = work()?;
-    } else {
-        let results: Vec<Result<Vec<Block>, EvalError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        });
-        for r in results {
-            blocks_done.extend(r?);
-        }
-    }
-    blocks_done.sort_by_key(|b| b.index);
-    let mut sum = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
-    for block in &blocks_done {
-        for (total, part) in
-            sum.iter_mut()
-                .zip([&block.sum_a, &block.sum_b, &block.sum_d, &block.sum_dd])
-        {
-            for (t, p) in total.iter_mut().zip(part) {
-                *t += p;
+            let [sa_, sb_, sd, sdd] = sum;
+            // Blocks are handed out once each, so the tree cannot refuse one;
+            // a poisoned lock means another worker panicked, which join re-raises.
+            if let Ok(mut tree) = totals.lock() {
+                let _ = tree.add_block(index, [sa_, sb_, sd].concat(), sdd);
             }
         }
+    };
+    let faults: Vec<Option<(u64, EvalError)>> = if threads == 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    };
+    if let Some((_, e)) = faults.into_iter().flatten().min_by_key(|(run, _)| *run) {
+        return Err(e);
     }
+    let tree = totals
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (sums, sumsq) = tree.total().unwrap_or((&[], &[]));
+    let part = |k: usize, i: usize| sums.get(k * n + i).copied().unwrap_or(0.0);
+    let sum = [
+        (0..n).map(|i| part(0, i)).collect::<Vec<f64>>(),
+        (0..n).map(|i| part(1, i)).collect(),
+        (0..n).map(|i| part(2, i)).collect(),
+        (0..n).map(|i| sumsq.get(i).copied().unwrap_or(0.0)).collect(),
+    ];
     let r = runs as f64;
     Ok((0..n)
         .map(|i| {

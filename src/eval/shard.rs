@@ -241,7 +241,7 @@ pub fn part(
     let p = &prepared.program;
     let runs = super::runs_within_limits(p, options, limits)?;
     let range = shard.blocks(montecarlo::blocks_of(runs));
-    let aggregate = montecarlo::aggregate(p, runs, options, range)?;
+    let aggregate = montecarlo::aggregate(p, runs, options, range, limits)?;
     Ok(ScenarioPart {
         runs,
         frame: Frame::of(p, &aggregate.layout),

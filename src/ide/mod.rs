@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Analysis;
 use crate::limits::Limits;
-use crate::load::{self, FsLoader, LoadFailure, Loaded, Loader, NoImports, plain_io_error};
+use crate::load::{self, Found, FsLoader, LoadFailure, Loader, NoImports, plain_io_error};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{self, Item};
 use index::Index;
@@ -199,27 +199,33 @@ struct Overlay<'a> {
 }
 
 impl Loader for Overlay<'_> {
-    fn load(&mut self, from: &str, path: &str) -> Result<Loaded, LoadFailure> {
+    fn find(&mut self, from: &str, path: &str) -> Result<Found, LoadFailure> {
         let Some(fs) = &self.fs else {
-            return NoImports.load(from, path);
+            return NoImports.find(from, path);
         };
-        let canonical = fs.locate(from, path)?;
-        let bytes = match (self.open)(&canonical) {
-            Some(text) => text.into_bytes(),
-            None => std::fs::read(&canonical)
-                .map_err(|e| LoadFailure::Unreadable(plain_io_error(&e)))?,
-        };
-        let key = canonical.display().to_string();
+        let key = fs.locate(from, path)?.display().to_string();
         self.reads.push(Read {
             from: from.to_string(),
             path: path.to_string(),
             key: key.clone(),
         });
-        Ok(Loaded {
+        Ok(Found {
             name: key.clone(),
             key,
-            bytes,
         })
+    }
+
+    fn read(&mut self, key: &str, max_bytes: usize) -> Result<Vec<u8>, LoadFailure> {
+        match (self.open)(Path::new(key)) {
+            Some(text) => {
+                let mut bytes = text.into_bytes();
+                bytes.truncate(max_bytes.saturating_add(1));
+                Ok(bytes)
+            }
+            None => std::fs::File::open(key)
+                .and_then(|f| load::read_bounded(f, max_bytes))
+                .map_err(|e| LoadFailure::Unreadable(plain_io_error(&e))),
+        }
     }
 }
 

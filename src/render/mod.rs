@@ -5,6 +5,7 @@
 
 pub mod causes;
 pub mod csv;
+pub mod diagnostics;
 pub mod dot;
 pub mod drawing;
 pub mod html;
@@ -27,6 +28,17 @@ pub fn num(v: f64, digits: usize) -> String {
     }
     if v == 0.0 {
         return "0".to_string();
+    }
+    if v.abs() >= 1e15 {
+        // Hundreds of digits help no one: `1.23e40`.
+        let text = format!("{:.*e}", digits.saturating_sub(1), v);
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = if mantissa.contains('.') {
+            mantissa.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mantissa
+        };
+        return format!("{mantissa}e{exponent}");
     }
     let magnitude = v.abs().log10().floor() as i32;
     let decimals = (digits as i32 - 1 - magnitude).clamp(0, 12) as usize;
@@ -76,5 +88,8 @@ mod tests {
         assert_eq!(num(52.0, 3), "52");
         assert_eq!(num(-0.0001234, 2), "-0.00012");
         assert_eq!(num(0.0, 3), "0");
+        assert_eq!(num(1.2345e40, 3), "1.23e40");
+        assert_eq!(num(-1e100, 3), "-1e100");
+        assert_eq!(num(123_456_789_012_345.0, 3), "123456789012345");
     }
 }

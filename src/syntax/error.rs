@@ -152,17 +152,17 @@ pub enum SyntaxError {
         at: Span,
     },
     /// The file is larger than the limit.
-    #[error("the file has {size} bytes, more than the limit of {limit}")]
+    #[error("the file is larger than the limit of {limit} bytes")]
     #[diagnostic(
         code(whatif::limit::source_bytes),
-        help("raise the limit with `--max-source-bytes`")
+        help(
+            "split the model into files that import each other, or raise the limit with `--max-source-bytes`"
+        )
     )]
     TooLarge {
-        /// The first byte past the limit.
+        /// Where the limit is reached (the file is read no further).
         #[label("the limit is reached here")]
         at: Span,
-        /// The file's size.
-        size: usize,
         /// The limit.
         limit: usize,
     },

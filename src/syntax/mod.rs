@@ -6,6 +6,7 @@
 //! this module knows pest.
 
 pub mod ast;
+pub mod canon;
 mod error;
 mod lower;
 pub mod print;
@@ -15,7 +16,7 @@ pub use error::SyntaxError;
 pub use scan::{Comment, CommentKind};
 
 use crate::limits::Limits;
-use crate::span::{FileId, Span};
+use crate::span::{FileId, SourceMap, Span};
 
 /// A parsed file: its tree and its comments.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +51,41 @@ pub fn decode(mut bytes: Vec<u8>) -> Result<String, (String, usize)> {
     })
 }
 
+/// Adds a file's bytes to `sources` as text and returns its id, or the error
+/// that keeps it from being parsed: more bytes than `limits.source_bytes`, or
+/// not UTF-8. Either way the file is added, as it can be shown (the bytes up to
+/// the limit; invalid bytes as U+FFFD), and the error's span points into it.
+///
+/// # Errors
+/// [`SyntaxError::TooLarge`] or [`SyntaxError::InvalidUtf8`].
+pub fn add_source(
+    sources: &mut SourceMap,
+    name: &str,
+    mut bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<FileId, SyntaxError> {
+    if bytes.len() > limits.source_bytes {
+        bytes.truncate(limits.source_bytes);
+        let shown = String::from_utf8_lossy(&bytes).into_owned();
+        let end = shown.len();
+        let id = sources.add(name, shown);
+        return Err(SyntaxError::TooLarge {
+            at: Span::new(id, end, end),
+            limit: limits.source_bytes,
+        });
+    }
+    match decode(bytes) {
+        Ok(text) => Ok(sources.add(name, text)),
+        Err((shown, at)) => {
+            let end = shown[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let id = sources.add(name, shown);
+            Err(SyntaxError::InvalidUtf8 {
+                at: Span::new(id, at, end),
+            })
+        }
+    }
+}
+
 /// Parses one file.
 ///
 /// # Errors
@@ -59,7 +95,6 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<Sy
         let at = Span::new(file, limits.source_bytes, limits.source_bytes);
         return Err(vec![SyntaxError::TooLarge {
             at,
-            size: text.len(),
             limit: limits.source_bytes,
         }]);
     }
