@@ -74,11 +74,16 @@ impl Override {
             ));
         };
         let (name, value) = (name.trim(), value.trim());
-        let value: f64 = value
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| fail(format!("`{value}` is not a finite number"), None))?;
+        let value: f64 = match value.parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            Ok(_) => return Err(fail(format!("`{value}` is not a finite number"), None)),
+            Err(_) => {
+                return Err(fail(
+                    format!("`{value}` is not a number"),
+                    Some("write a decimal number, e.g. `0.25` or `1e3`".into()),
+                ));
+            }
+        };
         let shown = format_number(value);
         let target = if let Some(rule) = name.strip_prefix("rule.") {
             let rule = rule.strip_suffix(".p").ok_or_else(|| {

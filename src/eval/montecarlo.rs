@@ -338,9 +338,16 @@ pub fn fault_error(p: &Program<'_>, run: u64, f: FaultAt) -> EvalError {
         }
         Fault::Node(n) => {
             let node = &model.nodes[n as usize];
+            // A derived node's definition, or an event's hazard, is what
+            // produced the value.
+            let (at, what) = match (&node.derived, &node.hazard) {
+                (Some(def), _) => (def.span, format!("the definition of `{}`", node.name)),
+                (None, Some(h)) => (h.span, format!("the hazard of `{}`", node.name)),
+                (None, None) => (node.span, format!("`{}`", node.name)),
+            };
             EvalError::NonFinite {
-                at: node.span,
-                what: format!("`{}`", node.name),
+                at,
+                what,
                 step: f.step,
                 run,
             }

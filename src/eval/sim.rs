@@ -1036,10 +1036,13 @@ impl<'p, 'm> Sim<'p, 'm> {
             PRate::Const(v) => *v,
             PRate::Code(c) => {
                 let v = c.eval(&self.values, &self.slot_val, t, &mut self.stack);
-                if v.is_nan() {
-                    f64::NAN
-                } else {
+                // Finite values are kept within [0, 1]; an infinite one comes
+                // from a division by a value that turned out 0, and is an error
+                // like NaN, not a certainty.
+                if v.is_finite() {
                     v.clamp(0.0, 1.0)
+                } else {
+                    f64::NAN
                 }
             }
         }

@@ -127,12 +127,7 @@ pub enum SyntaxError {
     },
     /// A character that has no place in a source file.
     #[error("the character U+{code:04X} is not allowed in a model")]
-    #[diagnostic(
-        code(whatif::syntax::forbidden_character),
-        help(
-            "delete it: control characters other than tab and line breaks, and the Unicode controls that reorder text, could make the file read differently from how it displays"
-        )
-    )]
+    #[diagnostic(code(whatif::syntax::forbidden_character), help("{}", forbidden_help(*code)))]
     Forbidden {
         /// The character.
         #[label("forbidden character")]
@@ -215,6 +210,21 @@ impl SyntaxError {
             SyntaxError::TooDeep { .. } | SyntaxError::ExprTooDeep { .. } => Some(Limit::Depth),
             SyntaxError::TooLarge { .. } => Some(Limit::SourceBytes),
             _ => None,
+        }
+    }
+}
+
+/// What to do about a forbidden character.
+fn forbidden_help(code: u32) -> &'static str {
+    match code {
+        0x0D => {
+            "a carriage return must be followed by a line feed: save the file with LF or CRLF line endings (a lone carriage return breaks the line in some editors but not for whatif, so a `//` comment would hide what looks like the next line)"
+        }
+        0x2028 | 0x2029 => {
+            "use an ordinary line break: U+2028 and U+2029 break the line in some editors only, so the file would read differently from how it displays"
+        }
+        _ => {
+            "delete it: control characters other than tab and line breaks, and the Unicode controls that reorder text, could make the file read differently from how it displays, or drive the terminal that shows it"
         }
     }
 }

@@ -322,17 +322,31 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
     Ok(out)
 }
 
-/// The forbidden character starting at byte `i`, if any.
+/// The forbidden character starting at byte `i`, if any: a character that
+/// would let the file display differently from how whatif reads it, or drive
+/// the terminal that shows a diagnostic.
 fn forbidden_at(bytes: &[u8], i: usize) -> Option<char> {
     let b = bytes[i];
+    // ASCII controls other than tab and line feed; a carriage return only as
+    // half of CRLF (alone, some editors break the line there and whatif
+    // does not, so a `//` comment would hide what looks like the next line).
     if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f {
         return Some(char::from(b));
     }
-    // The bidirectional controls U+202A..U+202E and U+2066..U+2069 are
-    // E2 80 AA..AE and E2 81 A6..A9 in UTF-8.
+    if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+        return Some('\r');
+    }
+    // The C1 controls U+0080..U+009F (C2 80..9F in UTF-8): U+009B is the
+    // terminal's CSI, as good as an escape.
+    if b == 0xC2 && bytes.get(i + 1).is_some_and(|&c| (0x80..=0x9F).contains(&c)) {
+        return char::from_u32(u32::from(bytes[i + 1]));
+    }
+    // E2 80 A8..AE: the line and paragraph separators U+2028 and U+2029 (line
+    // breaks to some editors only) and the bidirectional controls
+    // U+202A..U+202E; E2 81 A6..A9: the bidirectional isolates U+2066..U+2069.
     if b == 0xE2 {
         let ch = match (bytes.get(i + 1), bytes.get(i + 2)) {
-            (Some(0x80), Some(&c @ 0xAA..=0xAE)) => 0x2000 + u32::from(c - 0x80),
+            (Some(0x80), Some(&c @ 0xA8..=0xAE)) => 0x2000 + u32::from(c - 0x80),
             (Some(0x81), Some(&c @ 0xA6..=0xA9)) => 0x2040 + u32::from(c - 0x80),
             _ => return None,
         };
@@ -441,6 +455,18 @@ mod tests {
             })
         );
         assert!(scan("a\tb\r\n", 256).is_ok());
+        // A carriage return alone, a C1 control, a line separator.
+        for (text, ch) in [
+            ("a // b\rrule c", '\r'),
+            ("a \"\u{9B}31m\"", '\u{9B}'),
+            ("a // b\u{2028}rule c", '\u{2028}'),
+            ("a\r", '\r'),
+        ] {
+            assert!(
+                matches!(scan(text, 256), Err(ScanError::Forbidden { ch: c, .. }) if c == ch),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
