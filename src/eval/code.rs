@@ -6,6 +6,8 @@
 //! boolean operators compute both sides and select, which is simpler and, for
 //! expressions this small, as fast as jumping.
 
+use std::collections::HashSet;
+
 use crate::check::model::{ArithOp, Func};
 use crate::syntax::ast::CmpOp;
 
@@ -148,11 +150,14 @@ impl Code {
     /// What the code reads, without repeats.
     #[must_use]
     pub fn reads(&self) -> Reads {
+        // Sets, not `contains` on the lists: `at least 1 of {…}` over many
+        // nodes would make that quadratic.
+        let (mut nodes, mut slots) = (HashSet::new(), HashSet::new());
         let mut r = Reads::default();
         for op in &*self.ops {
             match *op {
-                Op::Load(n) if !r.nodes.contains(&n) => r.nodes.push(n),
-                Op::Slot(s) if !r.slots.contains(&s) => r.slots.push(s),
+                Op::Load(n) if nodes.insert(n) => r.nodes.push(n),
+                Op::Slot(s) if slots.insert(s) => r.slots.push(s),
                 Op::Step => r.step = true,
                 _ => {}
             }

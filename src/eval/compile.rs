@@ -510,17 +510,19 @@ impl<'m> Program<'m> {
             let r = code.reads();
             for n in r.nodes {
                 let list: &mut Vec<Reader> = &mut readers[n as usize];
-                if list.last() != Some(&who) && !list.contains(&who) {
+                // One reader's reads are added together: a repeat can only
+                // be the last entry.
+                if list.last() != Some(&who) {
                     list.push(who);
                 }
             }
             for s in r.slots {
                 let list: &mut Vec<Reader> = &mut slot_readers[s as usize];
-                if !list.contains(&who) {
+                if list.last() != Some(&who) {
                     list.push(who);
                 }
             }
-            if r.step && !step_readers.contains(&who) {
+            if r.step && step_readers.last() != Some(&who) {
                 step_readers.push(who);
             }
         };
@@ -562,13 +564,49 @@ impl<'m> Program<'m> {
     }
 
     /// Finds what no random draw reaches: start from everything static, mark
-    /// whatever draws as dynamic, and spread dynamism along reads and writes
-    /// until nothing changes.
+    /// whatever draws as dynamic, and spread dynamism along reads and writes.
+    /// A worklist visits each node, counter and rule once, so a long chain
+    /// costs its length, not its length squared.
     fn static_part(&self) -> Split {
+        #[derive(Clone, Copy)]
+        enum Item {
+            Node(u32),
+            Slot(u32),
+            Rule(u32),
+        }
         let n = self.nodes.len();
-        let mut node = vec![true; n];
-        let mut slot = vec![true; self.slots.len()];
-        let mut rule = vec![true; self.rules.len()];
+        let mut split = Split {
+            node: vec![true; n],
+            slot: vec![true; self.slots.len()],
+            rule: vec![true; self.rules.len()],
+        };
+        let mut queue: Vec<Item> = Vec::new();
+        fn mark(split: &mut Split, queue: &mut Vec<Item>, item: Item) {
+            let flag = match item {
+                Item::Node(i) => &mut split.node[i as usize],
+                Item::Slot(s) => &mut split.slot[s as usize],
+                Item::Rule(k) => &mut split.rule[k as usize],
+            };
+            if std::mem::replace(flag, false) {
+                queue.push(item);
+            }
+        }
+        let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let effects = |r: &PRule| -> Vec<u32> {
+            r.effects
+                .iter()
+                .chain(r.branches.iter().flat_map(|b| b.effects.iter()))
+                .map(|e| e.node)
+                .collect()
+        };
+        // Who changes each node: a rule that changes a dynamic node must run in
+        // every run.
+        let mut writers: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (k, r) in self.rules.iter().enumerate() {
+            for e in effects(r) {
+                writers[e as usize].push(index(k));
+            }
+        }
         for (i, nd) in self.nodes.iter().enumerate() {
             let random_start =
                 nd.kind == NodeKind::Factor && nd.derived.is_none() && start_is_random(&nd.start);
@@ -576,7 +614,7 @@ impl<'m> Program<'m> {
                 || matches!(nd.hazard, Some(PRate::Code(_)))
                 || nd.hazard.as_ref().is_some_and(PRate::is_random);
             if random_start || random_event {
-                node[i] = false;
+                mark(&mut split, &mut queue, Item::Node(index(i)));
             }
         }
         for (k, r) in self.rules.iter().enumerate() {
@@ -586,86 +624,38 @@ impl<'m> Program<'m> {
                     .iter()
                     .any(|b| (b.p > 0.0 && b.p < 1.0) || b.delay.0 != b.delay.1)
             {
-                rule[k] = false;
+                mark(&mut split, &mut queue, Item::Rule(index(k)));
             }
         }
-        let reads_dynamic = |code: &Code, node: &[bool], slot: &[bool]| {
-            let r = code.reads();
-            r.nodes.iter().any(|&x| !node[x as usize]) || r.slots.iter().any(|&x| !slot[x as usize])
+        let reader = |who: Reader| match who {
+            Reader::Rule(k) => Item::Rule(k),
+            Reader::Hazard(i) => Item::Node(i),
+            Reader::Compute(c) => match self.order[c as usize] {
+                Compute::Node(i) => Item::Node(i),
+                Compute::Slot(s) => Item::Slot(s),
+            },
         };
-        loop {
-            let mut changed = false;
-            for (k, r) in self.rules.iter().enumerate() {
-                if !rule[k] {
-                    continue;
-                }
-                let mut codes: Vec<&Code> = vec![&r.cond];
-                if let PRate::Code(c) = &r.likelihood {
-                    codes.push(c);
-                }
-                for e in r
-                    .effects
+        while let Some(item) = queue.pop() {
+            let next: Vec<Item> = match item {
+                Item::Node(i) => self.readers[i as usize]
                     .iter()
-                    .chain(r.branches.iter().flat_map(|b| b.effects.iter()))
-                {
-                    if let PEffectOp::Add(c) | PEffectOp::Set(c) = &e.op {
-                        codes.push(c);
-                    }
-                }
-                if codes.iter().any(|c| reads_dynamic(c, &node, &slot)) {
-                    rule[k] = false;
-                    changed = true;
-                }
-            }
-            // A rule that changes a dynamic node must run in every run.
-            for (k, r) in self.rules.iter().enumerate() {
-                if rule[k]
-                    && r.effects
-                        .iter()
-                        .chain(r.branches.iter().flat_map(|b| b.effects.iter()))
-                        .any(|e| !node[e.node as usize])
-                {
-                    rule[k] = false;
-                    changed = true;
-                }
-            }
-            for (k, r) in self.rules.iter().enumerate() {
-                if rule[k] {
-                    continue;
-                }
-                for e in r
-                    .effects
+                    .map(|&who| reader(who))
+                    .chain(writers[i as usize].iter().map(|&k| Item::Rule(k)))
+                    .collect(),
+                Item::Slot(s) => self.slot_readers[s as usize]
                     .iter()
-                    .chain(r.branches.iter().flat_map(|b| b.effects.iter()))
-                {
-                    if node[e.node as usize] {
-                        node[e.node as usize] = false;
-                        changed = true;
-                    }
-                }
-            }
-            for (i, nd) in self.nodes.iter().enumerate() {
-                if node[i]
-                    && nd
-                        .derived
-                        .as_ref()
-                        .is_some_and(|d| reads_dynamic(d, &node, &slot))
-                {
-                    node[i] = false;
-                    changed = true;
-                }
-            }
-            for (k, sl) in self.slots.iter().enumerate() {
-                if slot[k] && reads_dynamic(&sl.cond, &node, &slot) {
-                    slot[k] = false;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
+                    .map(|&who| reader(who))
+                    .collect(),
+                Item::Rule(k) => effects(&self.rules[k as usize])
+                    .into_iter()
+                    .map(Item::Node)
+                    .collect(),
+            };
+            for item in next {
+                mark(&mut split, &mut queue, item);
             }
         }
-        Split { node, slot, rule }
+        split
     }
 
     fn has_randomness(&self) -> bool {
