@@ -738,7 +738,14 @@ impl<'a> Checker<'a> {
         if let Some(&(id, _)) = self.scenarios.get(&*name.name) {
             return Some(id);
         }
-        let help = did_you_mean(&name.name, self.scenarios.keys().map(String::as_str));
+        let help =
+            did_you_mean(&name.name, self.scenarios.keys().map(String::as_str)).or_else(|| {
+                let mut known: Vec<&str> = self.scenarios.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                let more = if known.len() > 10 { ", …" } else { "" };
+                known.truncate(10);
+                Some(format!("the scenarios are {}{more}", known.join(", ")))
+            });
         self.error(CheckError::UnknownName {
             at: name.span,
             what: "scenario",
@@ -752,7 +759,9 @@ impl<'a> Checker<'a> {
         if let Some(&(id, _)) = self.rules.get(&*name.name) {
             return Some(id);
         }
-        let help = did_you_mean(&name.name, self.rules.keys().map(String::as_str));
+        let help = did_you_mean(&name.name, self.rules.keys().map(String::as_str)).or_else(|| {
+            Some("name a rule declared with `rule NAME: …`, or check the spelling".to_string())
+        });
         self.error(CheckError::UnknownName {
             at: name.span,
             what: "rule",

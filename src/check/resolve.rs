@@ -45,7 +45,12 @@ impl Checker<'_> {
         if let Some(&(sym, _)) = self.symbols.get(name) {
             return Some(sym);
         }
-        let help = self.suggest(name, scope);
+        let help = self.suggest(name, scope).or_else(|| {
+            Some(
+                "declare it (`event NAME`, `factor NAME = …`, `param NAME = …`), or check the spelling: from outside an actor, its nodes are named `actor.name`"
+                    .to_string(),
+            )
+        });
         self.error(CheckError::UnknownName {
             at,
             what: "name",

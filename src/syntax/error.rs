@@ -256,7 +256,7 @@ pub(crate) fn from_pest(
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     };
-    let help = hint(text, pos, &found);
+    let help = hint(text, pos, &found).or_else(|| Some(fallback_hint(text, pos, &found)));
     SyntaxError::Unexpected {
         at: Span::new(file, base + pos, base + pos + len),
         expected,
@@ -340,6 +340,7 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
         '\0' => "a NUL character".to_string(),
         c if c.is_control() => format!("control character U+{:04X}", c as u32),
         c if is_invisible(c) => format!("invisible character U+{:04X}", c as u32),
+        c if c.is_whitespace() => format!("the space character U+{:04X}", c as u32),
         c => format!("`{c}`"),
     };
     (shown, c.len_utf8())
@@ -383,7 +384,29 @@ fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
         "one", "of", "at", "least", "for", "after", "source", "hazard", "prior", "hold", "set",
         "without", "extends", "from", "to", "in", "by", "is", "horizon", "stop",
     ];
+    if rest.starts_with('#') || rest.starts_with("--") {
+        return Some("comments start with `//` (to the end of the line) or are `/* … */`".into());
+    }
+    if rest.starts_with('\'') {
+        return Some("write strings in double quotes: \"…\"".into());
+    }
+    let after_digit = text[..pos.min(text.len())].ends_with(|c: char| c.is_ascii_digit());
+    if !after_digit && rest.starts_with('.') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Some("write a digit before the point: `0.5`, not `.5`".into());
+    }
     let word = found.trim_matches('`');
+    // A word that begins like a number but is none (`0x10`, `1_000`, `1e`, `1x`).
+    if word.starts_with(|c: char| c.is_ascii_digit()) && word.parse::<f64>().is_err() {
+        return Some(
+            "numbers are decimal, such as `1000`, `0.25` or `1e3` (no `0x`, no `_`), and names start with a letter or `_`"
+                .into(),
+        );
+    }
+    let lower = word.to_ascii_lowercase();
+    if lower != word && keywords.contains(&lower.as_str()) {
+        return Some(format!("keywords are lower case: write `{lower}`"));
+    }
     if keywords.contains(&word) {
         return Some(format!(
             "`{word}` is a keyword and cannot be used as a name here"
@@ -395,4 +418,30 @@ fn hint(text: &str, pos: usize, found: &str) -> Option<String> {
         );
     }
     None
+}
+
+/// The help of a syntax error no common slip explains: what to look at.
+fn fallback_hint(text: &str, pos: usize, found: &str) -> String {
+    let rest = text.get(pos..).unwrap_or("");
+    let word_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(rest.len());
+    // A character outside ASCII, at the error or right after the word found
+    // there (`rulе` with a Cyrillic `е` is found as `rul`).
+    let foreign = rest.chars().next().filter(|c| !c.is_ascii()).or_else(|| {
+        rest[word_len..]
+            .chars()
+            .next()
+            .filter(|c| !c.is_ascii() && c.is_alphanumeric())
+    });
+    if let Some(c) = foreign {
+        return format!(
+            "`{c}` (U+{:04X}) is not part of the language: keywords and names are written with ASCII letters, digits and `_`, and words are separated by ordinary spaces; retype it (a look-alike character may have come from a copy and paste)",
+            c as u32
+        );
+    }
+    if found == "end of input" {
+        return "the file ends in the middle of an item: complete it, or delete the unfinished part".to_string();
+    }
+    "write one of the expected forms here; docs/language.md shows the form of each item".to_string()
 }
