@@ -89,49 +89,51 @@ fn chance(certain: bool) -> BoxedStrategy<f64> {
 /// conditions over the events, likelihoods and delays (ranged only when not
 /// `certain`).
 fn model(certain: bool) -> impl Strategy<Value = String> {
-    (2usize..6).prop_flat_map(move |n| {
-        let priors = proptest::collection::vec(chance(certain), n);
-        let rule = (
-            0..n,
-            0..n,
-            0..n,
-            0u8..4,
-            any::<bool>(),
-            chance(certain),
-            1u32..3,
-            any::<bool>(),
-        );
-        (Just(n), priors, proptest::collection::vec(rule, 1..6))
-    })
-    .prop_map(move |(n, priors, rules)| {
-        let mut text = String::from("model \"m\" { horizon 8 steps }\nfactor x = 0\n");
-        for (i, p) in priors.iter().enumerate() {
-            text.push_str(&format!("event e{i} prior = {p}\n"));
-        }
-        for (k, (a, b, target, shape, keep, p, delay, ranged)) in rules.into_iter().enumerate() {
-            let cond = match shape {
-                0 => format!("e{a}"),
-                1 => format!("e{a} and not e{b}"),
-                2 => format!("e{a} or e{b}"),
-                _ => format!("at least 2 of (e{a}, e{b}, e{})", (a + 1) % n),
-            };
-            let kind = if keep { "while" } else { "when" };
-            let after = if ranged && !certain {
-                format!("{delay}..{}", delay + 2)
-            } else {
-                delay.to_string()
-            };
-            let effect = if k % 3 == 2 {
-                "x += 1".to_string()
-            } else {
-                format!("e{target}")
-            };
-            text.push_str(&format!(
-                "rule r{k}: {kind} {cond} then {effect} p = {p} after {after}\n"
-            ));
-        }
-        text
-    })
+    (2usize..6)
+        .prop_flat_map(move |n| {
+            let priors = proptest::collection::vec(chance(certain), n);
+            let rule = (
+                0..n,
+                0..n,
+                0..n,
+                0u8..4,
+                any::<bool>(),
+                chance(certain),
+                1u32..3,
+                any::<bool>(),
+            );
+            (Just(n), priors, proptest::collection::vec(rule, 1..6))
+        })
+        .prop_map(move |(n, priors, rules)| {
+            let mut text = String::from("model \"m\" { horizon 8 steps }\nfactor x = 0\n");
+            for (i, p) in priors.iter().enumerate() {
+                text.push_str(&format!("event e{i} prior = {p}\n"));
+            }
+            for (k, (a, b, target, shape, keep, p, delay, ranged)) in rules.into_iter().enumerate()
+            {
+                let cond = match shape {
+                    0 => format!("e{a}"),
+                    1 => format!("e{a} and not e{b}"),
+                    2 => format!("e{a} or e{b}"),
+                    _ => format!("at least 2 of (e{a}, e{b}, e{})", (a + 1) % n),
+                };
+                let kind = if keep { "while" } else { "when" };
+                let after = if ranged && !certain {
+                    format!("{delay}..{}", delay + 2)
+                } else {
+                    delay.to_string()
+                };
+                let effect = if k % 3 == 2 {
+                    "x += 1".to_string()
+                } else {
+                    format!("e{target}")
+                };
+                text.push_str(&format!(
+                    "rule r{k}: {kind} {cond} then {effect} p = {p} after {after}\n"
+                ));
+            }
+            text
+        })
 }
 
 fn analyze(text: &str) -> whatif::Analysis {
@@ -166,7 +168,7 @@ fn evaluate(text: &str, options: &Options) -> Results {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Whatever the bytes, checking ends without a panic, a model comes back
     /// exactly when there is no error, and every span lies inside its source

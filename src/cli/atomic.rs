@@ -29,6 +29,16 @@ pub enum Written {
 /// # Errors
 /// Any failure to create, write, sync or rename; the original is then intact.
 pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
+    write_with(path, bytes, |file, bytes| file.write_all(bytes))
+}
+
+/// [`write_if_changed`], with `fill` writing the bytes into the temporary file:
+/// tests hand it a writer that fails halfway.
+fn write_with(
+    path: &Path,
+    bytes: &[u8],
+    fill: impl FnOnce(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<Written> {
     let target = real_target(path);
     if std::fs::read(&target).is_ok_and(|old| old == bytes) {
         return Ok(Written::Unchanged);
@@ -57,7 +67,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
     if let Some(permissions) = original {
         tmp.as_file().set_permissions(permissions)?;
     }
-    tmp.write_all(bytes)?;
+    fill(tmp.as_file_mut(), bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
     // The rename is durable once the folder is synced; a folder that cannot
@@ -165,6 +175,35 @@ mod tests {
             Some(Written::Replaced)
         );
         assert_eq!(std::fs::read(&victim).ok().as_deref(), Some(&b"keep"[..]));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_failure_mid_write_leaves_the_original_intact() {
+        let dir = temp_dir("failure");
+        let path = dir.join("m.whatif");
+        std::fs::write(&path, "the original").expect("write");
+        let result = write_with(
+            &path,
+            b"a new text, longer than the original",
+            |file, bytes| {
+                file.write_all(&bytes[..bytes.len() / 2])?;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "no space left on device",
+                ))
+            },
+        );
+        assert_eq!(
+            result.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::StorageFull)
+        );
+        assert_eq!(
+            std::fs::read(&path).ok().as_deref(),
+            Some(&b"the original"[..])
+        );
+        // The half-written temporary file is gone.
+        assert_eq!(entries(&dir), vec!["m.whatif"]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -19,7 +19,7 @@ use clap::Args;
 use notify::event::{AccessKind, AccessMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher as _};
 use whatif::eval::{Options, Results};
-use whatif::load::{FsLoader, Found, LoadFailure, Loader, plain_io_error, shown_path};
+use whatif::load::{Found, FsLoader, LoadFailure, Loader, plain_io_error, shown_path};
 use whatif::render;
 use whatif::snapshot::{changed_lines, scenario_block};
 

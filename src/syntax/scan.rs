@@ -338,7 +338,11 @@ fn forbidden_at(bytes: &[u8], i: usize) -> Option<char> {
     }
     // The C1 controls U+0080..U+009F (C2 80..9F in UTF-8): U+009B is the
     // terminal's CSI, as good as an escape.
-    if b == 0xC2 && bytes.get(i + 1).is_some_and(|&c| (0x80..=0x9F).contains(&c)) {
+    if b == 0xC2
+        && bytes
+            .get(i + 1)
+            .is_some_and(|&c| (0x80..=0x9F).contains(&c))
+    {
         return char::from_u32(u32::from(bytes[i + 1]));
     }
     // E2 80 A8..AE: the line and paragraph separators U+2028 and U+2029 (line
