@@ -239,7 +239,11 @@ pub fn scan(text: &str, max_depth: usize) -> Result<Scan, ScanError> {
                         None | Some(b'\n') => {
                             return Err(ScanError::UnterminatedString { start: i, end: j });
                         }
-                        Some(b'\\') => j += 2,
+                        // An escape takes the next character, but never the
+                        // end of the line or of the file: the string is then
+                        // unterminated there (and the span stays in the text).
+                        Some(b'\\') if !matches!(bytes.get(j + 1), None | Some(b'\n')) => j += 2,
+                        Some(b'\\') => j += 1,
                         Some(b'"') => break,
                         Some(_) => j += 1,
                     }
