@@ -162,7 +162,7 @@ pub fn eval(data: &[u8]) {
                 .collect();
             (!events.is_empty()).then(|| events[usize::from(k) % events.len()])
         })
-        .map(|i| crate::check::model::NodeId::from_index(i));
+        .map(crate::check::model::NodeId::from_index);
     let options = Options {
         runs: u64::from(settings.runs % 64) + 1,
         seed: settings.seed,

@@ -336,8 +336,7 @@ pub fn load(
     // Depth-first, with the chain of importing files as the stack, so a cycle
     // is seen as an import of a file still on the stack. Each entry holds its
     // file's imports, listed once, and how many of them were followed.
-    let mut stack: Vec<(FileId, Vec<(String, Span)>, usize)> =
-        vec![(root, imports_of(&files, root), 0)];
+    let mut stack: Vec<(FileId, Vec<Import>, usize)> = vec![(root, imports_of(&files, root), 0)];
     while let Some((file, imports, next)) = stack.last_mut() {
         let file = *file;
         let Some((path, at)) = imports.get(*next).cloned() else {
@@ -406,7 +405,10 @@ pub fn load(
     files
 }
 
-fn imports_of(files: &Files, file: FileId) -> Vec<(String, Span)> {
+/// An import: the path as written, and where.
+type Import = (String, Span);
+
+fn imports_of(files: &Files, file: FileId) -> Vec<Import> {
     files
         .parsed
         .iter()

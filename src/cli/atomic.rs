@@ -81,10 +81,10 @@ fn write_with(
 /// The file `path` names: a symbolic link's target, else `path` itself (which
 /// need not exist yet).
 fn real_target(path: &Path) -> PathBuf {
-    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        if let Ok(real) = std::fs::canonicalize(path) {
-            return real;
-        }
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+        && let Ok(real) = std::fs::canonicalize(path)
+    {
+        return real;
     }
     path.to_path_buf()
 }

@@ -73,9 +73,9 @@ impl DiagnosticRenderer {
             return self.render_plain(e);
         };
         let file = sources.get(span.file);
-        let spans = miette::Diagnostic::labels(e)
+        let spans: Vec<(usize, usize)> = miette::Diagnostic::labels(e)
             .map(|ls| ls.map(|l| (l.offset(), l.offset() + l.len())).collect())
-            .unwrap_or_else(Vec::new);
+            .unwrap_or_default();
         if too_long_to_show(spans.into_iter(), span, &file.text) {
             let code = miette::Diagnostic::code(e).map_or(String::new(), |c| c.to_string());
             let help = miette::Diagnostic::help(e).map(|h| h.to_string());
