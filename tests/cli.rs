@@ -9,6 +9,9 @@ use std::process::{Command, Output};
 
 /// `init`, the shell, configuration and JSON Schemas (tests/ecosystem/).
 mod ecosystem;
+/// Hostile input and faults: limits, failing writes, confined imports
+/// (tests/hostile/).
+mod hostile;
 #[path = "structure/mod.rs"]
 mod structure;
 

@@ -4,17 +4,12 @@
 //! `fmt --write` leaves the original byte-identical when the folder is
 //! read-only, the disk is full or the process is killed mid-write; imports stay
 //! inside the project root. The inputs are generated here, not committed.
+//! A module of `tests/cli.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn whatif() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatif"));
-    cmd.env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env("COLUMNS", "100");
-    cmd
-}
+use super::whatif;
 
 /// A fresh folder for one test.
 fn folder(name: &str) -> PathBuf {
