@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::compile::Program;
 use super::montecarlo::{Keyed, fault_error};
-use super::sumtree::SumTree;
 use super::sim::{NEVER, Sim};
 use super::stats::BLOCK;
+use super::sumtree::SumTree;
 use super::{EvalError, Options};
 use crate::limits::Limits;
 use crate::rng::Rng;
@@ -167,11 +167,11 @@ pub fn compare(
                     sum[3][i] += d * d;
                 }
             }
-            let [sa_, sb_, sd, sdd] = sum;
+            let [sum_a, sum_b, sum_d, sum_dd] = sum;
             // Blocks are handed out once each, so the tree cannot refuse one;
             // a poisoned lock means another worker panicked, which join re-raises.
             if let Ok(mut tree) = totals.lock() {
-                let _ = tree.add_block(index, [sa_, sb_, sd].concat(), sdd);
+                let _ = tree.add_block(index, [sum_a, sum_b, sum_d].concat(), sum_dd);
             }
         }
     };
@@ -198,7 +198,9 @@ pub fn compare(
         (0..n).map(|i| part(0, i)).collect::<Vec<f64>>(),
         (0..n).map(|i| part(1, i)).collect(),
         (0..n).map(|i| part(2, i)).collect(),
-        (0..n).map(|i| sumsq.get(i).copied().unwrap_or(0.0)).collect(),
+        (0..n)
+            .map(|i| sumsq.get(i).copied().unwrap_or(0.0))
+            .collect(),
     ];
     let r = runs as f64;
     Ok((0..n)
