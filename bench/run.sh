@@ -60,7 +60,7 @@ echo "== targets" >&2
   echo "default model, explained (explain a0.e0), 2 threads:     $(measure "$whatif" explain "$tmp/default.whatif" a0.e0)"
   echo "default model, 100,000 runs, 2 threads:                 $(measure "$whatif" eval "$tmp/default.whatif" --runs 100000)"
   if [ -z "$quick" ]; then
-    echo "default model, 1,000,000 runs, 2 threads:               $(measure "$whatif" eval "$tmp/default.whatif" --runs 1000000)"
+    echo "default model, 1,000,000 runs, 2 threads:               $(measure "$whatif" eval "$tmp/default.whatif" --runs 1000000 --max-runs 1000000 --max-work 1000000000000)"
   fi
   echo "start-up + parse + check of scenarios/x_platform.whatif: $(best_ms 20 "$whatif" check scenarios/x_platform.whatif) (best of 20)"
   cat > "$tmp/sharded.sh" <<SHARDS
