@@ -141,7 +141,7 @@ struct Settings {
     explain: Option<u8>,
 }
 
-/// Evaluates a model under settings drawn from `data` (see [`Settings`]):
+/// Evaluates a model under settings drawn from `data` (see `Settings`):
 /// no panic; every number in the results is finite; the results do not depend
 /// on the number of threads; they render as text, JSON and CSV.
 pub fn eval(data: &[u8]) {

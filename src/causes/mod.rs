@@ -5,7 +5,7 @@
 //! Root causes are priors, hazards, a rule's likelihood (a draw that must
 //! succeed, "and"-ed with the rule's condition), a `one of` branch, and the
 //! scenario's interventions; a condition on factors is a root cause of its own.
-//! [`expand`] finds the sets over the model's structure; this module then
+//! `expand` finds the sets over the model's structure; this module then
 //! evaluates the scenario to learn which conditions are settled (the same in
 //! every run: they drop out, or become the interventions that settle them) and
 //! how often the others hold, and prices each set.

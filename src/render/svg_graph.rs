@@ -39,7 +39,7 @@ pub const MAX_NODES: usize = 150;
 /// every path): a bound on the time the layout takes.
 pub const MAX_PATH_WORK: u64 = 2_000_000;
 /// The most work layout-rs's crossing reduction may do (see
-/// [`crossing_work`]): about a second; a drawing that needs more is too
+/// `crossing_work`): about a second; a drawing that needs more is too
 /// crowded to read anyway. The flagship model needs under 10,000.
 pub const MAX_CROSSING_WORK: u64 = 1_000_000;
 
