@@ -285,7 +285,7 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
             .collect();
         let identity = shard::identity(&sources, &names, args.choice.all, &args.eval.set, &options);
         let partial = Partial::new(identity, shard, &options, args.choice.all, parts);
-        return write(args.output.as_deref(), &partial.to_json());
+        return super::write_output(args.output.as_deref(), &partial.to_json());
     }
     let bar = !ctx.quiet() && !options.exact && args.format != Format::Json;
     let total = options.runs.saturating_mul(ids.len() as u64);
@@ -302,21 +302,7 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
         return Outcome::Failure;
     };
     let text = render_all(&results, args.format, args.choice.all);
-    write(args.output.as_deref(), &text)
-}
-
-/// Prints `text`, or writes it atomically to `path`.
-pub fn write(path: Option<&std::path::Path>, text: &str) -> Outcome {
-    match path {
-        Some(path) => match super::atomic::write_if_changed(path, text.as_bytes()) {
-            Ok(_) => Outcome::Success,
-            Err(e) => {
-                errorln!("error: cannot write `{}`: {e}", path.display());
-                Outcome::Failure
-            }
-        },
-        None => super::print_stdout(text),
-    }
+    super::write_output(args.output.as_deref(), &text)
 }
 
 /// Every scenario's results in `format`; JSON gives a list when every scenario

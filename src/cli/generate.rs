@@ -54,14 +54,5 @@ pub fn run(args: &GenerateArgs) -> Outcome {
         ..Synthetic::default()
     };
     let text = synthetic(&options);
-    match &args.output {
-        Some(path) => match super::atomic::write_if_changed(path, text.as_bytes()) {
-            Ok(_) => Outcome::Success,
-            Err(e) => {
-                super::print_stderr(&format!("error: cannot write `{}`: {e}\n", path.display()));
-                Outcome::Failure
-            }
-        },
-        None => super::print_stdout(&text),
-    }
+    super::write_output(args.output.as_deref(), &text)
 }

@@ -16,7 +16,7 @@ use whatif::render::html::{self, Report, Section};
 
 use super::eval::{EvalOptions, ScenarioChoice, Setup, evaluate, setup};
 
-use super::{Context, Outcome, print_stdout};
+use super::{Context, Outcome, write_output};
 
 /// `whatif report FILE [--scenario NAME ... | --all] -o FILE`
 #[derive(Debug, Args)]
@@ -110,18 +110,6 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Outcome {
             return Outcome::Failure;
         }
     };
-    if args.output == "-" {
-        return print_stdout(&page);
-    }
-    match super::atomic::write_if_changed(Path::new(&args.output), page.as_bytes()) {
-        Ok(_) => Outcome::Success,
-        Err(e) => {
-            errorln!(
-                "error: cannot write `{}`: {}",
-                args.output,
-                whatif::load::plain_io_error(&e)
-            );
-            Outcome::Failure
-        }
-    }
+    let path = (args.output != "-").then(|| Path::new(&args.output));
+    write_output(path, &page)
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 use whatif::eval::shard::{self, Partial};
 
-use super::eval::{Format, render_all, write};
-use super::{Context, Outcome};
+use super::eval::{Format, render_all};
+use super::{Context, Outcome, write_output};
 
 /// `whatif merge PART... [--format text|json|csv] [-o FILE]`
 #[derive(Debug, Args)]
@@ -47,7 +47,7 @@ pub fn run(args: &MergeArgs, ctx: &Context) -> Outcome {
         }
     }
     match shard::merge(parts) {
-        Ok((results, all)) => write(
+        Ok((results, all)) => write_output(
             args.output.as_deref(),
             &render_all(&results, args.format, all),
         ),

@@ -319,6 +319,25 @@ impl Outcome {
     }
 }
 
+/// Writes a command's result atomically to `path` (`-o FILE`), or prints it
+/// when there is none.
+pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Outcome {
+    let Some(path) = path else {
+        return print_stdout(text);
+    };
+    match atomic::write_if_changed(path, text.as_bytes()) {
+        Ok(_) => Outcome::Success,
+        Err(e) => {
+            errorln!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                whatif::load::plain_io_error(&e)
+            );
+            Outcome::Failure
+        }
+    }
+}
+
 /// Prints a command's result; a closed pipe (`| head`) ends quietly.
 pub fn print_stdout(text: &str) -> Outcome {
     use std::io::Write;

@@ -7,7 +7,7 @@
 //! installs them).
 
 mod causes;
-mod external;
+pub(crate) mod external;
 
 use super::{relative, root, run, scenario_files};
 
