@@ -301,8 +301,37 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
     let Some(results) = results else {
         return Outcome::Failure;
     };
-    let text = render_all(&results, args.format, args.choice.all);
-    super::write_output(args.output.as_deref(), &text)
+    write_results(
+        args.output.as_deref(),
+        &results,
+        args.format,
+        args.choice.all,
+    )
+}
+
+/// Writes every scenario's results in `format` to `path` or standard output.
+/// JSON goes to standard output as it is serialized: a large model's results
+/// are megabytes, better not held twice.
+pub fn write_results(
+    path: Option<&std::path::Path>,
+    results: &[Results],
+    format: Format,
+    all: bool,
+) -> Outcome {
+    match format {
+        Format::Json => super::write_json(path, &eval_output(results, all)),
+        _ => super::write_output(path, &render_all(results, format, all)),
+    }
+}
+
+/// The JSON document of every scenario's results: a list when every scenario
+/// was asked for or there are several, else one object.
+fn eval_output(results: &[Results], all: bool) -> EvalOutput {
+    let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
+    match list.pop() {
+        Some(one) if list.is_empty() && !all => EvalOutput::One(one),
+        last => EvalOutput::Many(list.into_iter().chain(last).collect()),
+    }
 }
 
 /// Every scenario's results in `format`; JSON gives a list when every scenario
@@ -314,14 +343,7 @@ pub fn render_all(results: &[Results], format: Format, all: bool) -> String {
             .map(render::text::results)
             .collect::<Vec<_>>()
             .join("\n"),
-        Format::Json => {
-            let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
-            let output = match list.pop() {
-                Some(one) if list.is_empty() && !all => EvalOutput::One(one),
-                last => EvalOutput::Many(list.into_iter().chain(last).collect()),
-            };
-            super::json(&output)
-        }
+        Format::Json => super::json(&eval_output(results, all)),
         Format::Csv => render::csv::results(results),
     }
 }

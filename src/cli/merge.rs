@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 use whatif::eval::shard::{self, Partial};
 
-use super::eval::{Format, render_all};
-use super::{Context, Outcome, write_output};
+use super::eval::{Format, write_results};
+use super::{Context, Outcome};
 
 /// `whatif merge PART... [--format text|json|csv] [-o FILE]`
 #[derive(Debug, Args)]
@@ -47,10 +47,7 @@ pub fn run(args: &MergeArgs, ctx: &Context) -> Outcome {
         }
     }
     match shard::merge(parts) {
-        Ok((results, all)) => write_output(
-            args.output.as_deref(),
-            &render_all(&results, args.format, all),
-        ),
+        Ok((results, all)) => write_results(args.output.as_deref(), &results, args.format, all),
         Err(e) => {
             reporter.print_plain(&e);
             Outcome::Failure

@@ -354,11 +354,36 @@ pub fn print_stdout(text: &str) -> Outcome {
 
 /// A JSON output as printed: pretty, with a final newline.
 pub fn json<T: serde::Serialize>(value: &T) -> String {
-    // Serializing these types cannot fail: every map has string keys.
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    )
+    // Serializing these types cannot fail: every map has string keys. Written
+    // straight into the buffer: an evaluation's output can be megabytes.
+    let mut out = Vec::with_capacity(1 << 16);
+    if serde_json::to_writer_pretty(&mut out, value).is_err() {
+        out.clear();
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes `value` as [`json`] formats it, atomically to `path`, or to standard
+/// output as it is serialized (no copy of the whole document first).
+pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T) -> Outcome {
+    use std::io::Write;
+    if path.is_some() {
+        return write_output(path, &json(value));
+    }
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Outcome::Success,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
+        Err(e) => {
+            print_stderr(&format!("error: cannot write the output: {e}\n"));
+            Outcome::Failure
+        }
+    }
 }
 
 /// Prints diagnostics and messages; standard error closed or broken is no

@@ -230,6 +230,7 @@ pub fn aggregate(
                     t.end(&sim);
                 }
             }
+            recorder.flush(&mut part.counts);
             if let Some(progress) = &options.progress {
                 progress.add(block_runs);
             }
@@ -255,11 +256,16 @@ pub fn aggregate(
                 .collect()
         })
     };
-    let mut counts = layout.counts();
+    // Counts merge in any order, so the first worker's are the base (one
+    // table fewer to allocate and add for a large model).
+    let mut counts: Option<Counts> = None;
     let mut tally: Option<explain::Tally> = None;
     let mut fault: Option<(u64, FaultAt)> = None;
     for part in parts {
-        counts.merge(&part.counts);
+        match counts.as_mut() {
+            Some(all) => all.merge(&part.counts),
+            None => counts = Some(part.counts),
+        }
         if let Some(t) = part.explain {
             match tally.as_mut() {
                 Some(all) => all.merge(t),
@@ -278,6 +284,7 @@ pub fn aggregate(
     let sums = tree
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let counts = counts.unwrap_or_else(|| layout.counts());
     Ok(Aggregate {
         layout,
         counts,

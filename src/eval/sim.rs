@@ -302,6 +302,12 @@ pub struct Sim<'p, 'm> {
     pub slot_val: Vec<bool>,
     /// Per rule, whether its condition held at some step of the run.
     pub exercised: Vec<bool>,
+    /// The rules of `exercised`, in the order they were first exercised, so
+    /// that recording a run costs what the run did, not the model's size.
+    pub exercised_list: Vec<u32>,
+    /// The events that happened in this run (not static ones copied from the
+    /// static part), in order.
+    pub happened: Vec<u32>,
     /// Every node's value after the run's starting values were set (kept when
     /// explaining).
     pub start_values: Vec<f64>,
@@ -330,6 +336,8 @@ pub struct Sim<'p, 'm> {
     /// `while` rules whose condition held when last evaluated.
     live_while: Vec<u32>,
     queue: Vec<u32>,
+    /// One bit per rule, to put a long queue in order without sorting it.
+    marks: Vec<u64>,
     /// Per rule: whether this simulator runs it.
     runs_rule: Vec<bool>,
     /// Nodes with a hold.
@@ -440,6 +448,8 @@ impl<'p, 'm> Sim<'p, 'm> {
             slot_val: vec![false; p.slots.len()],
             start_values: Vec::new(),
             exercised: vec![false; p.rules.len()],
+            exercised_list: Vec::new(),
+            happened: Vec::new(),
             fired: vec![false; p.rules.len()],
             cond: vec![false; p.rules.len()],
             rule_dirty: vec![true; p.rules.len()],
@@ -461,6 +471,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             dirty_list: Vec::new(),
             live_while: Vec::new(),
             queue: Vec::new(),
+            marks: vec![0; p.rules.len().div_ceil(64)],
             runs_rule,
             held,
             boundary,
@@ -611,7 +622,11 @@ impl<'p, 'm> Sim<'p, 'm> {
         self.slot_count.iter_mut().for_each(|v| *v = 0);
         self.slot_val.iter_mut().for_each(|v| *v = false);
         self.fired.iter_mut().for_each(|v| *v = false);
-        self.exercised.iter_mut().for_each(|v| *v = false);
+        for &k in &self.exercised_list {
+            self.exercised[k as usize] = false;
+        }
+        self.exercised_list.clear();
+        self.happened.clear();
         self.cond.iter_mut().for_each(|v| *v = false);
         self.rule_dirty.iter_mut().for_each(|v| *v = true);
         self.dirty_list.clear();
@@ -799,6 +814,7 @@ impl<'p, 'm> Sim<'p, 'm> {
         self.first[node] = step;
         self.values[node] = 1.0;
         self.happened_now += 1;
+        self.happened.push(node as u32);
         if self.explain {
             self.origin[node] = Some(origin);
         }
@@ -930,7 +946,16 @@ impl<'p, 'm> Sim<'p, 'm> {
             }
         }
         bucket.clear();
-        self.wheel[t as usize] = bucket;
+        // Effects of one-step delays go to the next bucket: give it this one's
+        // room rather than growing it again (a stock-and-flow model schedules
+        // every flow at every step).
+        match self.wheel.get_mut(t as usize + 1) {
+            Some(next) if next.is_empty() && next.capacity() < bucket.capacity() => {
+                std::mem::swap(next, &mut bucket);
+                self.wheel[t as usize] = bucket;
+            }
+            _ => self.wheel[t as usize] = bucket,
+        }
         let touched = std::mem::take(&mut self.touched);
         for &n in &touched {
             let i = n as usize;
@@ -1057,8 +1082,7 @@ impl<'p, 'm> Sim<'p, 'm> {
         queue.clear();
         queue.append(&mut self.dirty_list);
         queue.append(&mut self.live_while);
-        queue.sort_unstable();
-        queue.dedup();
+        in_order(&mut queue, &mut self.marks);
         for &k in &queue {
             let k = k as usize;
             let rule = &p.rules[k];
@@ -1074,7 +1098,10 @@ impl<'p, 'm> Sim<'p, 'm> {
             if !self.cond[k] {
                 continue;
             }
-            self.exercised[k] = true;
+            if !self.exercised[k] {
+                self.exercised[k] = true;
+                self.exercised_list.push(k as u32);
+            }
             if !rule.when {
                 self.live_while.push(k as u32);
             }
@@ -1352,5 +1379,47 @@ impl<'p, 'm> Sim<'p, 'm> {
             // show up as pending above, so only its randomness matters here.
         }
         self.steady_at = Some(t);
+    }
+}
+
+/// Puts rule indices in increasing order without duplicates. A queue that
+/// holds a good share of the rules (every flow of a stock-and-flow model, each
+/// step) is put in order through one bit per rule, in linear time; a short one
+/// is sorted.
+fn in_order(queue: &mut Vec<u32>, marks: &mut [u64]) {
+    if queue.len() * 32 < marks.len() * 64 {
+        queue.sort_unstable();
+        queue.dedup();
+        return;
+    }
+    for &k in queue.iter() {
+        marks[k as usize / 64] |= 1 << (k % 64);
+    }
+    queue.clear();
+    for (w, word) in marks.iter_mut().enumerate() {
+        let mut bits = std::mem::take(word);
+        while bits != 0 {
+            queue.push(w as u32 * 64 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::in_order;
+
+    #[test]
+    fn long_and_short_queues_come_out_sorted_and_deduplicated() {
+        for (len, rules) in [(3usize, 1000u32), (900, 1000), (5000, 1000)] {
+            let mut queue: Vec<u32> = (0..len as u32).map(|i| (i * 7919) % rules).collect();
+            let mut expected = queue.clone();
+            expected.sort_unstable();
+            expected.dedup();
+            let mut marks = vec![0; (rules as usize).div_ceil(64)];
+            in_order(&mut queue, &mut marks);
+            assert_eq!(queue, expected);
+            assert!(marks.iter().all(|&w| w == 0));
+        }
     }
 }

@@ -362,9 +362,18 @@ pub struct Recorder<'l> {
     /// The static part's run, when runs compute only the dynamic part: static
     /// nodes are then counted once per block instead of once per run.
     traj: Option<&'l Trajectory>,
-    /// Positions (in the layout) of the factors and events recorded per run.
+    /// Positions (in the layout) of the factors recorded per run.
     dynamic_factors: Vec<usize>,
+    /// Per node, its position among the layout's events if it is an event
+    /// recorded per run, else `u32::MAX`.
+    event_position: Vec<u32>,
+    /// Positions of the events recorded per run.
     dynamic_events: Vec<usize>,
+    /// Runs ended since the last [`Recorder::flush`], and per event position
+    /// in how many of them it happened: the runs where an event never
+    /// happened are counted at the flush, so a run costs what happened in it.
+    unflushed: u64,
+    happened_runs: Vec<u64>,
 }
 
 impl<'l> Recorder<'l> {
@@ -376,15 +385,22 @@ impl<'l> Recorder<'l> {
         let dynamic_factors = (0..layout.factors.len())
             .filter(|&k| is_dynamic(layout.factors[k]))
             .collect();
-        let dynamic_events = (0..layout.events.len())
+        let dynamic_events: Vec<usize> = (0..layout.events.len())
             .filter(|&k| is_dynamic(layout.events[k]))
             .collect();
+        let mut event_position = vec![u32::MAX; p.nodes.len()];
+        for &k in &dynamic_events {
+            event_position[layout.events[k] as usize] = k as u32;
+        }
         Recorder {
             layout,
             probe_seen: vec![false; layout.probes],
             traj,
             dynamic_factors,
+            event_position,
             dynamic_events,
+            unflushed: 0,
+            happened_runs: vec![0; layout.events.len()],
         }
     }
 
@@ -400,9 +416,11 @@ impl<'l> Recorder<'l> {
                 let cell = k * steps + t;
                 sums.sums[cell] += v * runs as f64;
                 sums.sumsq[cell] += v * v * runs as f64;
+                // No histogram: a static cell has one value in every run, so
+                // its smallest and largest are equal and every quantile is that
+                // value (see [`quantile`]). Its histogram's pages are then never
+                // touched, which matters for a large deterministic model.
                 note_extremes(counts, cell, v, runs);
-                let c = &mut counts.hist[cell * l.bins + l.bin(cell, v)];
-                *c = c.saturating_add(u32::try_from(runs).unwrap_or(u32::MAX));
             }
             let b = traj.bounded_first[f as usize];
             if b != NEVER {
@@ -459,19 +477,20 @@ impl<'l> Recorder<'l> {
         }
     }
 
-    /// Ends a run.
+    /// Ends a run. Call [`Recorder::flush`] before reading the counts.
     pub fn end(&mut self, sim: &Sim<'_, '_>, counts: &mut Counts) {
         let l = self.layout;
         counts.runs += 1;
+        self.unflushed += 1;
         let width = l.steps + 1;
-        for &k in &self.dynamic_events {
-            let first = sim.first[l.events[k] as usize];
-            let cell = if first == NEVER {
-                l.steps
-            } else {
-                first as usize
-            };
-            counts.first[k * width + cell] += 1;
+        for &e in &sim.happened {
+            let k = self.event_position[e as usize];
+            if k == u32::MAX {
+                continue;
+            }
+            let k = k as usize;
+            self.happened_runs[k] += 1;
+            counts.first[k * width + sim.first[e as usize] as usize] += 1;
         }
         for &k in &self.dynamic_factors {
             let b = sim.bounded_first[l.factors[k] as usize];
@@ -484,11 +503,21 @@ impl<'l> Recorder<'l> {
             Some(s) => counts.steady[s as usize] += 1,
             None => counts.steady[l.steps] += 1,
         }
-        for (k, &e) in sim.exercised.iter().enumerate() {
-            if e {
-                counts.rule_runs[k] += 1;
-            }
+        for &k in &sim.exercised_list {
+            counts.rule_runs[k as usize] += 1;
         }
+    }
+
+    /// Counts, for the runs ended since the last flush, those where each event
+    /// never happened.
+    pub fn flush(&mut self, counts: &mut Counts) {
+        let l = self.layout;
+        let width = l.steps + 1;
+        for &k in &self.dynamic_events {
+            counts.first[k * width + l.steps] += self.unflushed - self.happened_runs[k];
+            self.happened_runs[k] = 0;
+        }
+        self.unflushed = 0;
     }
 }
 
