@@ -7,6 +7,12 @@
 //! in, or on which machine computes them; two scenarios draw the same numbers
 //! for the same rule; and a stream is named after its rule or node (a hash of
 //! the name), so adding or editing one rule leaves every other rule's draws alone.
+//!
+//! A run's draws share the first 8 bytes of their key, so [`RunDraws`] keeps
+//! SipHash's state after them and finishes each draw from there, and computes
+//! the draws of many streams side by side (a model's priors), which a core does
+//! several times faster than one after another. Both give the crate's hash
+//! exactly; the tests check it against `siphasher`.
 
 use siphasher::sip::SipHasher13;
 
@@ -49,12 +55,23 @@ impl Rng {
     /// The raw 64 bits of one draw.
     #[must_use]
     pub fn bits(&self, run: u64, stream: u64, step: u32, purpose: Purpose) -> u64 {
-        let mut key = [0u8; 21];
-        key[..8].copy_from_slice(&run.to_le_bytes());
-        key[8..16].copy_from_slice(&stream.to_le_bytes());
-        key[16..20].copy_from_slice(&step.to_le_bytes());
-        key[20] = purpose as u8;
-        self.hasher.hash(&key)
+        self.run(run).bits(stream, step, purpose)
+    }
+
+    /// The draws of run `run`.
+    #[must_use]
+    pub fn run(&self, run: u64) -> RunDraws {
+        let (k0, k1) = self.hasher.keys();
+        let mut v = [
+            k0 ^ 0x736f_6d65_7073_6575,
+            k1 ^ 0x646f_7261_6e64_6f6d,
+            k0 ^ 0x6c79_6765_6e65_7261,
+            k1 ^ 0x7465_6462_7974_6573,
+        ];
+        v[3] ^= run;
+        round(&mut v);
+        v[0] ^= run;
+        RunDraws { v }
     }
 
     /// One draw as a number in [0, 1): the top 53 bits, scaled exactly.
@@ -68,8 +85,125 @@ impl Rng {
 #[must_use]
 pub fn to_unit(bits: u64) -> f64 {
     // 2^-53: every value is an exact multiple, so the result is the same on
-    // every machine.
-    (bits >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
+    // every machine. The top 53 bits fit an i64, whose conversion to f64 is
+    // one instruction (a u64's is several) and exact here.
+    ((bits >> 11) as i64) as f64 * (1.0 / 9_007_199_254_740_992.0)
+}
+
+/// The draws of one run: SipHash-1-3's state after the key's first 8 bytes
+/// (the run), from which each draw hashes its stream, step and purpose.
+#[derive(Clone, Copy, Debug)]
+pub struct RunDraws {
+    v: [u64; 4],
+}
+
+/// Streams hashed side by side by [`RunDraws::bits_many`].
+const LANES: usize = 8;
+
+impl RunDraws {
+    /// The raw 64 bits of one draw (as [`Rng::bits`]).
+    #[must_use]
+    pub fn bits(&self, stream: u64, step: u32, purpose: Purpose) -> u64 {
+        let mut v = self.v;
+        v[3] ^= stream;
+        round(&mut v);
+        v[0] ^= stream;
+        finish(v, step, purpose)
+    }
+
+    /// One draw as a number in [0, 1) (as [`Rng::unit`]).
+    #[must_use]
+    pub fn unit(&self, stream: u64, step: u32, purpose: Purpose) -> f64 {
+        to_unit(self.bits(stream, step, purpose))
+    }
+
+    /// The draws of `streams` at one step for one purpose, into `out` (as
+    /// many as `streams`): the same numbers as [`RunDraws::bits`], computed
+    /// several at a time.
+    // Loops over lane indices into parallel arrays are what vectorizes.
+    #[allow(clippy::needless_range_loop)]
+    pub fn bits_many(&self, streams: &[u64], step: u32, purpose: Purpose, out: &mut [u64]) {
+        let mut chunks = streams.chunks_exact(LANES);
+        let mut outs = out.chunks_exact_mut(LANES);
+        for (chunk, o) in (&mut chunks).zip(&mut outs) {
+            // Lane-wise arrays: each line below is LANES independent
+            // operations, which the compiler vectorizes or interleaves.
+            let mut v = [[0u64; LANES]; 4];
+            for (j, row) in v.iter_mut().enumerate() {
+                *row = [self.v[j]; LANES];
+            }
+            for l in 0..LANES {
+                v[3][l] ^= chunk[l];
+            }
+            round_lanes(&mut v);
+            for l in 0..LANES {
+                v[0][l] ^= chunk[l];
+            }
+            let b = tail(step, purpose);
+            for l in 0..LANES {
+                v[3][l] ^= b;
+            }
+            round_lanes(&mut v);
+            for l in 0..LANES {
+                v[0][l] ^= b;
+                v[2][l] ^= 0xff;
+            }
+            for _ in 0..3 {
+                round_lanes(&mut v);
+            }
+            for l in 0..LANES {
+                o[l] = v[0][l] ^ v[1][l] ^ v[2][l] ^ v[3][l];
+            }
+        }
+        for (&stream, o) in chunks.remainder().iter().zip(outs.into_remainder()) {
+            *o = self.bits(stream, step, purpose);
+        }
+    }
+}
+
+/// The key's last 5 bytes (step, purpose) and its length, as SipHash pads them.
+fn tail(step: u32, purpose: Purpose) -> u64 {
+    (21u64 << 56) | (u64::from(purpose as u8) << 32) | u64::from(step)
+}
+
+/// SipHash's last block, then its finalization (1 compression, 3 final rounds).
+fn finish(mut v: [u64; 4], step: u32, purpose: Purpose) -> u64 {
+    let b = tail(step, purpose);
+    v[3] ^= b;
+    round(&mut v);
+    v[0] ^= b;
+    v[2] ^= 0xff;
+    round(&mut v);
+    round(&mut v);
+    round(&mut v);
+    v[0] ^ v[1] ^ v[2] ^ v[3]
+}
+
+/// One SipRound.
+fn round(v: &mut [u64; 4]) {
+    v[0] = v[0].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(13) ^ v[0];
+    v[0] = v[0].rotate_left(32);
+    v[2] = v[2].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(16) ^ v[2];
+    v[0] = v[0].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(21) ^ v[0];
+    v[2] = v[2].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(17) ^ v[2];
+    v[2] = v[2].rotate_left(32);
+}
+
+/// One SipRound in each of [`LANES`] states.
+#[allow(clippy::needless_range_loop)]
+fn round_lanes(v: &mut [[u64; LANES]; 4]) {
+    for l in 0..LANES {
+        let mut s = [v[0][l], v[1][l], v[2][l], v[3][l]];
+        round(&mut s);
+        v[0][l] = s[0];
+        v[1][l] = s[1];
+        v[2][l] = s[2];
+        v[3][l] = s[3];
+    }
 }
 
 /// The stream id of a rule or node: a hash of its name, independent of the seed
@@ -99,6 +233,55 @@ mod tests {
             a.bits(3, 9, 4, Purpose::Likelihood),
             Rng::new(8).bits(3, 9, 4, Purpose::Likelihood)
         );
+    }
+
+    /// The crate's SipHash-1-3 of the 21-byte key: the definition of a draw.
+    fn reference(seed: u64, run: u64, stream: u64, step: u32, purpose: Purpose) -> u64 {
+        let mut key = [0u8; 21];
+        key[..8].copy_from_slice(&run.to_le_bytes());
+        key[8..16].copy_from_slice(&stream.to_le_bytes());
+        key[16..20].copy_from_slice(&step.to_le_bytes());
+        key[20] = purpose as u8;
+        SipHasher13::new_with_keys(seed, KEY1).hash(&key)
+    }
+
+    #[test]
+    fn draws_are_the_crates_siphash_one_at_a_time_and_side_by_side() {
+        let purposes = [
+            Purpose::Likelihood,
+            Purpose::Branch,
+            Purpose::Delay,
+            Purpose::Start,
+            Purpose::Start2,
+            Purpose::Generate,
+        ];
+        let mix = Rng::new(99);
+        for i in 0..2000u64 {
+            let seed = mix.bits(i, 1, 0, Purpose::Generate);
+            let run = mix.bits(i, 2, 0, Purpose::Generate) >> (i % 64);
+            let step = (mix.bits(i, 3, 0, Purpose::Generate) >> (i % 33)) as u32;
+            let purpose = purposes[i as usize % purposes.len()];
+            let rng = Rng::new(seed);
+            let draws = rng.run(run);
+            // 19 streams: two full lanes of side-by-side draws and a remainder.
+            let streams: Vec<u64> = (0..19).map(|j| mix.bits(i, 4 + j, 0, purpose)).collect();
+            let mut many = vec![0; streams.len()];
+            draws.bits_many(&streams, step, purpose, &mut many);
+            for (&stream, &got) in streams.iter().zip(&many) {
+                let want = reference(seed, run, stream, step, purpose);
+                assert_eq!(got, want);
+                assert_eq!(draws.bits(stream, step, purpose), want);
+                assert_eq!(rng.bits(run, stream, step, purpose), want);
+            }
+        }
+    }
+
+    #[test]
+    fn units_convert_the_top_53_bits_exactly() {
+        assert_eq!(to_unit(0), 0.0);
+        assert_eq!(to_unit(u64::MAX), 1.0 - 1.0 / 9_007_199_254_740_992.0);
+        assert_eq!(to_unit(1 << 63), 0.5);
+        assert_eq!(to_unit((1 << 11) - 1), 0.0);
     }
 
     #[test]

@@ -20,41 +20,74 @@ use super::stats::{BLOCK, Counts, Layout, Recorder};
 use super::sumtree::SumTree;
 use crate::check::values::StartValue;
 use crate::limits::Limits;
-use crate::rng::{Purpose, Rng};
+use crate::rng::{Purpose, Rng, RunDraws, to_unit};
 
 /// Draws keyed by (seed, run, stream, step, purpose).
-pub struct Keyed<'r> {
-    rng: &'r Rng,
-    run: u64,
+pub struct Keyed {
+    draws: RunDraws,
 }
 
-impl<'r> Keyed<'r> {
+impl Keyed {
     /// The draws of run `run`.
     #[must_use]
-    pub fn new(rng: &'r Rng, run: u64) -> Self {
-        Keyed { rng, run }
+    pub fn new(rng: &Rng, run: u64) -> Self {
+        Keyed {
+            draws: rng.run(run),
+        }
     }
 }
 
-impl Chooser for Keyed<'_> {
+/// Whether a draw of `bits` falls below `p` (certain outcomes draw nothing).
+fn below(p: f64, bits: impl FnOnce() -> u64) -> bool {
+    if p <= 0.0 {
+        return false;
+    }
+    if p >= 1.0 {
+        return true;
+    }
+    to_unit(bits()) < p
+}
+
+impl Chooser for Keyed {
     fn chance(&mut self, p: f64, stream: u64, step: u32, purpose: Purpose) -> bool {
-        if p <= 0.0 {
-            return false;
+        below(p, || self.draws.bits(stream, step, purpose))
+    }
+
+    fn keyed(&self) -> bool {
+        true
+    }
+
+    fn chances(
+        &mut self,
+        ps: &[f64],
+        streams: &[u64],
+        step: u32,
+        purpose: Purpose,
+        out: &mut [bool],
+    ) {
+        // Hashed a chunk at a time on the stack: no allocation per run.
+        let mut bits = [0u64; 64];
+        for ((ps, streams), out) in ps
+            .chunks(64)
+            .zip(streams.chunks(64))
+            .zip(out.chunks_mut(64))
+        {
+            let bits = &mut bits[..streams.len()];
+            self.draws.bits_many(streams, step, purpose, bits);
+            for ((&p, &b), o) in ps.iter().zip(bits.iter()).zip(out) {
+                *o = below(p, || b);
+            }
         }
-        if p >= 1.0 {
-            return true;
-        }
-        self.rng.unit(self.run, stream, step, purpose) < p
     }
 
     fn pick(&mut self, lo: u32, hi: u32, stream: u64, step: u32) -> u32 {
         let span = u64::from(hi - lo) + 1;
-        let u = self.rng.unit(self.run, stream, step, Purpose::Delay);
+        let u = self.draws.unit(stream, step, Purpose::Delay);
         lo + ((u * span as f64) as u64).min(span - 1) as u32
     }
 
     fn branch(&mut self, ps: &[f64], stream: u64, step: u32) -> Option<usize> {
-        let u = self.rng.unit(self.run, stream, step, Purpose::Branch);
+        let u = self.draws.unit(stream, step, Purpose::Branch);
         let mut cum = 0.0;
         for (i, p) in ps.iter().enumerate() {
             cum += p;
@@ -66,7 +99,7 @@ impl Chooser for Keyed<'_> {
     }
 
     fn start(&mut self, s: &StartValue, stream: u64) -> f64 {
-        let u = self.rng.unit(self.run, stream, 0, Purpose::Start);
+        let u = self.draws.unit(stream, 0, Purpose::Start);
         match *s {
             StartValue::Const(v) => v,
             StartValue::Uniform(a, b) => a + u * (b - a),
@@ -81,7 +114,7 @@ impl Chooser for Keyed<'_> {
             }
             StartValue::Normal(mean, sd) => {
                 // Box–Muller with two keyed draws; 1 - u keeps the log finite.
-                let u2 = self.rng.unit(self.run, stream, 0, Purpose::Start2);
+                let u2 = self.draws.unit(stream, 0, Purpose::Start2);
                 let r = (-2.0 * libm::log(1.0 - u)).sqrt();
                 mean + sd * r * libm::cos(2.0 * std::f64::consts::PI * u2)
             }

@@ -29,6 +29,26 @@ pub trait Chooser {
     fn branch(&mut self, ps: &[f64], stream: u64, step: u32) -> Option<usize>;
     /// An uncertain starting value (before bounding).
     fn start(&mut self, s: &StartValue, stream: u64) -> f64;
+    /// Whether draws are pure functions of their keys, so that the order of
+    /// asking does not matter and [`Chooser::chances`] may ask for many at
+    /// once. (The exact evaluator's outcomes follow the order of asking.)
+    fn keyed(&self) -> bool {
+        false
+    }
+    /// [`Chooser::chance`] for each of `ps` with its stream, at one step,
+    /// into `out`.
+    fn chances(
+        &mut self,
+        ps: &[f64],
+        streams: &[u64],
+        step: u32,
+        purpose: Purpose,
+        out: &mut [bool],
+    ) {
+        for ((&p, &stream), o) in ps.iter().zip(streams).zip(out) {
+            *o = self.chance(p, stream, step, purpose);
+        }
+    }
 }
 
 /// What made something happen, for explanations.
@@ -345,10 +365,19 @@ pub struct Sim<'p, 'm> {
     /// Per step, the static part's changes that something here reads (the
     /// dynamic part's boundary), so quiet static nodes cost nothing per run.
     boundary: Vec<Vec<(u32, f64)>>,
-    rules_to_run: Vec<u32>,
     hazards_to_run: Vec<u32>,
     order_to_run: Vec<u32>,
     nodes_to_start: Vec<u32>,
+    /// The events with a prior among `nodes_to_start`, in order, with their
+    /// probabilities and streams (drawn side by side), and scratch room for
+    /// the outcomes.
+    priors: Vec<u32>,
+    /// What every rule's condition is when a run starts, before anything
+    /// happens (see [`Start`]).
+    start: Start,
+    prior_ps: Vec<f64>,
+    prior_streams: Vec<u64>,
+    prior_happens: Vec<bool>,
 }
 
 impl<'p, 'm> Sim<'p, 'm> {
@@ -382,7 +411,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             })
             .map(|k| k as u32)
             .collect();
-        let nodes_to_start = (0..n)
+        let nodes_to_start: Vec<u32> = (0..n)
             .filter(|&i| keep(p.split.node[i]))
             .map(|i| i as u32)
             .collect();
@@ -426,6 +455,17 @@ impl<'p, 'm> Sim<'p, 'm> {
             }
             _ => Vec::new(),
         };
+        let priors: Vec<u32> = nodes_to_start
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let node = &p.nodes[i as usize];
+                node.kind == NodeKind::Event && node.prior > 0.0
+            })
+            .collect();
+        let prior_ps = priors.iter().map(|&i| p.nodes[i as usize].prior).collect();
+        let prior_streams = priors.iter().map(|&i| p.nodes[i as usize].stream).collect();
+        let start = Start::of(p, &nodes_to_start, &runs_rule);
         let held = (0..n)
             .filter(|&i| p.nodes[i].hold.is_some())
             .map(|i| i as u32)
@@ -475,10 +515,14 @@ impl<'p, 'm> Sim<'p, 'm> {
             runs_rule,
             held,
             boundary,
-            rules_to_run,
             hazards_to_run,
             order_to_run,
             nodes_to_start,
+            priors,
+            start,
+            prior_ps,
+            prior_streams,
+            prior_happens: Vec::new(),
         }
     }
 
@@ -611,14 +655,17 @@ impl<'p, 'm> Sim<'p, 'm> {
     fn reset(&mut self) {
         self.values.iter_mut().for_each(|v| *v = 0.0);
         self.first.iter_mut().for_each(|v| *v = NEVER);
-        self.origin.iter_mut().for_each(|v| *v = None);
+        // Origins and first firings are kept only when explaining.
+        if self.explain {
+            self.origin.iter_mut().for_each(|v| *v = None);
+            self.first_firing.iter_mut().for_each(|v| *v = NEVER);
+        }
         self.bounded_first.iter_mut().for_each(|v| *v = NEVER);
         self.steady_at = None;
         self.firings.clear();
         self.moves.clear();
         self.co_origins.clear();
         self.trail.clear();
-        self.first_firing.iter_mut().for_each(|v| *v = NEVER);
         self.slot_count.iter_mut().for_each(|v| *v = 0);
         self.slot_val.iter_mut().for_each(|v| *v = false);
         self.fired.iter_mut().for_each(|v| *v = false);
@@ -627,10 +674,10 @@ impl<'p, 'm> Sim<'p, 'm> {
         }
         self.exercised_list.clear();
         self.happened.clear();
-        self.cond.iter_mut().for_each(|v| *v = false);
-        self.rule_dirty.iter_mut().for_each(|v| *v = true);
+        self.cond.copy_from_slice(&self.start.cond);
+        self.rule_dirty.copy_from_slice(&self.start.dirty);
         self.dirty_list.clear();
-        self.dirty_list.extend_from_slice(&self.rules_to_run);
+        self.dirty_list.extend_from_slice(&self.start.queue);
         self.live_while.clear();
         self.compute_dirty.iter_mut().for_each(|v| *v = true);
         self.hazard_dirty.iter_mut().for_each(|v| *v = true);
@@ -728,6 +775,32 @@ impl<'p, 'm> Sim<'p, 'm> {
     /// Starting values and priors.
     fn init(&mut self, chooser: &mut dyn Chooser) {
         let p = self.p;
+        // Keyed draws do not depend on the order of asking: a model's priors
+        // (every node of a Bayesian network has one) are drawn side by side.
+        let batched = chooser.keyed() && !self.priors.is_empty();
+        if batched {
+            let mut happens = std::mem::take(&mut self.prior_happens);
+            happens.resize(self.priors.len(), false);
+            chooser.chances(
+                &self.prior_ps,
+                &self.prior_streams,
+                0,
+                Purpose::Likelihood,
+                &mut happens,
+            );
+            for (j, &happens) in happens.iter().enumerate() {
+                if happens {
+                    let pending = Pending {
+                        node: self.priors[j],
+                        op: PendingOp::Happen,
+                        key: 0,
+                        origin: Origin::Prior,
+                    };
+                    self.push(0, pending);
+                }
+            }
+            self.prior_happens = happens;
+        }
         for k in 0..self.nodes_to_start.len() {
             let i = self.nodes_to_start[k] as usize;
             let node = &p.nodes[i];
@@ -741,7 +814,8 @@ impl<'p, 'm> Sim<'p, 'm> {
                     self.bound(i, 0);
                 }
                 NodeKind::Event
-                    if node.prior > 0.0
+                    if !batched
+                        && node.prior > 0.0
                         && chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) =>
                 {
                     let pending = Pending {
@@ -755,7 +829,9 @@ impl<'p, 'm> Sim<'p, 'm> {
                 _ => {}
             }
         }
-        self.prev.copy_from_slice(&self.values);
+        if p.steady.is_some() {
+            self.prev.copy_from_slice(&self.values);
+        }
     }
 
     fn push(&mut self, step: u32, pending: Pending) {
@@ -850,7 +926,10 @@ impl<'p, 'm> Sim<'p, 'm> {
         if let Some(eps) = p.steady {
             self.check_steady(t, eps);
         }
-        self.prev.copy_from_slice(&self.values);
+        // Only steadiness compares a step with the one before.
+        if p.steady.is_some() {
+            self.prev.copy_from_slice(&self.values);
+        }
         Ok(())
     }
 
@@ -1421,5 +1500,64 @@ mod order_tests {
             assert_eq!(queue, expected);
             assert!(marks.iter().all(|&w| w == 0));
         }
+    }
+}
+
+/// Every rule's condition in the state a run starts from: events not yet
+/// happened, factors at their fixed starting values, counters off, step 0.
+///
+/// A run then evaluates at step 0 only the rules whose condition holds there
+/// and those reading something that left that state (an event's prior, a
+/// random starting value, a derived node: each goes through `changed`), rather
+/// than every rule of the model in every run. The state after step 0 is what
+/// evaluating every rule would have left, flags included.
+#[derive(Clone, Debug)]
+struct Start {
+    /// Per rule, its condition (false for rules this simulator does not run).
+    cond: Vec<bool>,
+    /// Per rule, whether it must be evaluated: the readers of a random
+    /// starting value, and rules this simulator does not run (never cleared).
+    dirty: Vec<bool>,
+    /// The rules to visit at step 0, in order.
+    queue: Vec<u32>,
+}
+
+impl Start {
+    fn of(p: &Program<'_>, nodes_to_start: &[u32], runs_rule: &[bool]) -> Start {
+        let mut values = vec![0.0; p.nodes.len()];
+        let mut dirty: Vec<bool> = runs_rule.iter().map(|&r| !r).collect();
+        for &i in nodes_to_start {
+            let node = &p.nodes[i as usize];
+            if node.kind != NodeKind::Factor || node.derived.is_some() {
+                continue;
+            }
+            match node.start {
+                // As `Sim::init` and `Sim::bound` set it.
+                StartValue::Const(v) => {
+                    let (lo, hi) = node.range;
+                    values[i as usize] = if v < lo || v > hi { v.clamp(lo, hi) } else { v };
+                }
+                _ => {
+                    for r in &p.readers[i as usize] {
+                        if let Reader::Rule(k) = *r {
+                            dirty[k as usize] = true;
+                        }
+                    }
+                }
+            }
+        }
+        let slots = vec![false; p.slots.len()];
+        let mut stack = Vec::new();
+        let cond: Vec<bool> = p
+            .rules
+            .iter()
+            .zip(runs_rule)
+            .map(|(rule, &runs)| runs && rule.cond.holds(&values, &slots, 0, &mut stack))
+            .collect();
+        let queue = (0..p.rules.len())
+            .filter(|&k| runs_rule[k] && (cond[k] || dirty[k]))
+            .map(|k| k as u32)
+            .collect();
+        Start { cond, dirty, queue }
     }
 }
