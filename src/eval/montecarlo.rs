@@ -53,33 +53,6 @@ impl Chooser for Keyed {
         below(p, || self.draws.bits(stream, step, purpose))
     }
 
-    fn keyed(&self) -> bool {
-        true
-    }
-
-    fn chances(
-        &mut self,
-        ps: &[f64],
-        streams: &[u64],
-        step: u32,
-        purpose: Purpose,
-        out: &mut [bool],
-    ) {
-        // Hashed a chunk at a time on the stack: no allocation per run.
-        let mut bits = [0u64; 64];
-        for ((ps, streams), out) in ps
-            .chunks(64)
-            .zip(streams.chunks(64))
-            .zip(out.chunks_mut(64))
-        {
-            let bits = &mut bits[..streams.len()];
-            self.draws.bits_many(streams, step, purpose, bits);
-            for ((&p, &b), o) in ps.iter().zip(bits.iter()).zip(out) {
-                *o = below(p, || b);
-            }
-        }
-    }
-
     fn pick(&mut self, lo: u32, hi: u32, stream: u64, step: u32) -> u32 {
         let span = u64::from(hi - lo) + 1;
         let u = self.draws.unit(stream, step, Purpose::Delay);

@@ -29,26 +29,6 @@ pub trait Chooser {
     fn branch(&mut self, ps: &[f64], stream: u64, step: u32) -> Option<usize>;
     /// An uncertain starting value (before bounding).
     fn start(&mut self, s: &StartValue, stream: u64) -> f64;
-    /// Whether draws are pure functions of their keys, so that the order of
-    /// asking does not matter and [`Chooser::chances`] may ask for many at
-    /// once. (The exact evaluator's outcomes follow the order of asking.)
-    fn keyed(&self) -> bool {
-        false
-    }
-    /// [`Chooser::chance`] for each of `ps` with its stream, at one step,
-    /// into `out`.
-    fn chances(
-        &mut self,
-        ps: &[f64],
-        streams: &[u64],
-        step: u32,
-        purpose: Purpose,
-        out: &mut [bool],
-    ) {
-        for ((&p, &stream), o) in ps.iter().zip(streams).zip(out) {
-            *o = self.chance(p, stream, step, purpose);
-        }
-    }
 }
 
 /// What made something happen, for explanations.
@@ -368,16 +348,9 @@ pub struct Sim<'p, 'm> {
     hazards_to_run: Vec<u32>,
     order_to_run: Vec<u32>,
     nodes_to_start: Vec<u32>,
-    /// The events with a prior among `nodes_to_start`, in order, with their
-    /// probabilities and streams (drawn side by side), and scratch room for
-    /// the outcomes.
-    priors: Vec<u32>,
     /// What every rule's condition is when a run starts, before anything
     /// happens (see [`Start`]).
     start: Start,
-    prior_ps: Vec<f64>,
-    prior_streams: Vec<u64>,
-    prior_happens: Vec<bool>,
 }
 
 impl<'p, 'm> Sim<'p, 'm> {
@@ -455,16 +428,6 @@ impl<'p, 'm> Sim<'p, 'm> {
             }
             _ => Vec::new(),
         };
-        let priors: Vec<u32> = nodes_to_start
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let node = &p.nodes[i as usize];
-                node.kind == NodeKind::Event && node.prior > 0.0
-            })
-            .collect();
-        let prior_ps = priors.iter().map(|&i| p.nodes[i as usize].prior).collect();
-        let prior_streams = priors.iter().map(|&i| p.nodes[i as usize].stream).collect();
         let start = Start::of(p, &nodes_to_start, &runs_rule);
         let held = (0..n)
             .filter(|&i| p.nodes[i].hold.is_some())
@@ -518,11 +481,7 @@ impl<'p, 'm> Sim<'p, 'm> {
             hazards_to_run,
             order_to_run,
             nodes_to_start,
-            priors,
             start,
-            prior_ps,
-            prior_streams,
-            prior_happens: Vec::new(),
         }
     }
 
@@ -775,32 +734,6 @@ impl<'p, 'm> Sim<'p, 'm> {
     /// Starting values and priors.
     fn init(&mut self, chooser: &mut dyn Chooser) {
         let p = self.p;
-        // Keyed draws do not depend on the order of asking: a model's priors
-        // (every node of a Bayesian network has one) are drawn side by side.
-        let batched = chooser.keyed() && !self.priors.is_empty();
-        if batched {
-            let mut happens = std::mem::take(&mut self.prior_happens);
-            happens.resize(self.priors.len(), false);
-            chooser.chances(
-                &self.prior_ps,
-                &self.prior_streams,
-                0,
-                Purpose::Likelihood,
-                &mut happens,
-            );
-            for (j, &happens) in happens.iter().enumerate() {
-                if happens {
-                    let pending = Pending {
-                        node: self.priors[j],
-                        op: PendingOp::Happen,
-                        key: 0,
-                        origin: Origin::Prior,
-                    };
-                    self.push(0, pending);
-                }
-            }
-            self.prior_happens = happens;
-        }
         for k in 0..self.nodes_to_start.len() {
             let i = self.nodes_to_start[k] as usize;
             let node = &p.nodes[i];
@@ -814,8 +747,7 @@ impl<'p, 'm> Sim<'p, 'm> {
                     self.bound(i, 0);
                 }
                 NodeKind::Event
-                    if !batched
-                        && node.prior > 0.0
+                    if node.prior > 0.0
                         && chooser.chance(node.prior, node.stream, 0, Purpose::Likelihood) =>
                 {
                     let pending = Pending {
