@@ -70,12 +70,26 @@ enum Shape {
     All(Box<[u32]>),
     /// A node compared with a constant.
     Compare(u32, CmpOp, f64),
+    /// A constant (`true`, a fixed amount).
+    Const(f64),
+    /// A node times a constant (a flow's rate, a weight), negated if `true`
+    /// (a `-=` effect's amount).
+    Scale(u32, f64, bool),
 }
 
 impl Shape {
     fn of(ops: &[Op]) -> Shape {
         match ops {
             [Op::Load(n)] => Shape::Any(Box::new([*n])),
+            [Op::Const(c)] => Shape::Const(*c),
+            // Multiplication is commutative in IEEE 754, so either order of
+            // the operands gives the stack machine's result bit for bit.
+            [Op::Const(c), Op::Load(n), Op::Arith(ArithOp::Mul)]
+            | [Op::Load(n), Op::Const(c), Op::Arith(ArithOp::Mul)] => Shape::Scale(*n, *c, false),
+            [Op::Const(c), Op::Load(n), Op::Arith(ArithOp::Mul), Op::Neg]
+            | [Op::Load(n), Op::Const(c), Op::Arith(ArithOp::Mul), Op::Neg] => {
+                Shape::Scale(*n, *c, true)
+            }
             [Op::Load(n), Op::Const(c), Op::Cmp(op)] => Shape::Compare(*n, *op, *c),
             [Op::Load(first), rest @ ..] if !rest.is_empty() && rest.len() % 2 == 0 => {
                 // `a or b or c` compiles to Load a, Load b, Or, Load c, Or.
@@ -177,6 +191,9 @@ impl Code {
             Shape::Any(nodes) => return truth(nodes.iter().any(|&n| values[n as usize] != 0.0)),
             Shape::All(nodes) => return truth(nodes.iter().all(|&n| values[n as usize] != 0.0)),
             Shape::Compare(n, op, c) => return truth(op.holds(values[*n as usize], *c)),
+            Shape::Const(c) => return *c,
+            Shape::Scale(n, c, false) => return values[*n as usize] * *c,
+            Shape::Scale(n, c, true) => return -(values[*n as usize] * *c),
         }
         if self.depth <= SMALL {
             return self.eval_small(values, slots, step);
@@ -337,6 +354,44 @@ mod tests {
         assert!(code.holds(&[2.0], &[], 0, &mut stack));
         assert!(!code.holds(&[1.0], &[], 0, &mut stack));
         assert_eq!(code.reads().nodes, vec![0]);
+    }
+
+    #[test]
+    fn constants_and_scalings_give_the_stack_machines_bits() {
+        let mut stack = Vec::new();
+        let values = [0.1, -3.7e-300, f64::MAX, 7.0];
+        for ops in [
+            vec![Op::Const(0.3), Op::Load(0), Op::Arith(ArithOp::Mul)],
+            vec![Op::Load(0), Op::Const(0.3), Op::Arith(ArithOp::Mul)],
+            vec![Op::Const(1e-20), Op::Load(1), Op::Arith(ArithOp::Mul)],
+            vec![Op::Load(2), Op::Const(2.5), Op::Arith(ArithOp::Mul)],
+            vec![Op::Const(0.25)],
+            vec![
+                Op::Const(0.3),
+                Op::Load(3),
+                Op::Arith(ArithOp::Mul),
+                Op::Neg,
+            ],
+            vec![
+                Op::Load(1),
+                Op::Const(-0.5),
+                Op::Arith(ArithOp::Mul),
+                Op::Neg,
+            ],
+        ] {
+            let fast = Code::new(ops.clone());
+            assert_ne!(fast.shape, Shape::General, "{ops:?}");
+            // The same instructions, kept off the fast path.
+            let slow = Code {
+                shape: Shape::General,
+                ..fast.clone()
+            };
+            let (a, b) = (
+                fast.eval(&values, &[], 0, &mut stack),
+                slow.eval(&values, &[], 0, &mut stack),
+            );
+            assert_eq!(a.to_bits(), b.to_bits(), "{ops:?}");
+        }
     }
 
     #[test]

@@ -1183,6 +1183,13 @@ impl<'p, 'm> Sim<'p, 'm> {
     }
 
     fn firing(&mut self, k: usize, t: u32) -> Origin {
+        if !self.explain {
+            return Origin::Rule {
+                rule: k as u32,
+                step: t,
+                firing: 0,
+            };
+        }
         let causes_events = self.p.rules[k]
             .effects
             .iter()
@@ -1233,6 +1240,9 @@ impl<'p, 'm> Sim<'p, 'm> {
         }
     }
 
+    // Inlined: an `Origin` passed through the stack is written field by field
+    // and read back whole, which stalls store forwarding on every effect.
+    #[inline(always)]
     fn schedule(
         &mut self,
         effects: &[PEffect],
