@@ -112,9 +112,8 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<Sy
     bounds.push(text.len());
     let batches: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
 
-    let blank = scan.blanked(text);
     let results = run_parsers(&batches, |&(start, end)| {
-        lower::parse_items(&blank[start..end], file, start, limits.depth)
+        lower::parse_items(&scan.blanked(text, start, end), file, start, limits.depth)
     });
 
     let mut items = Vec::with_capacity(scan.item_starts.len());
@@ -123,7 +122,7 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<Sy
         match result {
             Ok(mut batch) => items.append(&mut batch),
             Err(first) => errors.extend(item_errors(
-                &blank,
+                &scan.blanked(text, *start, *end),
                 file,
                 limits,
                 &scan.item_starts,
@@ -144,7 +143,8 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<Sy
 }
 
 /// A batch failed: parse its items one by one so that every broken item is
-/// reported, not only the first.
+/// reported, not only the first. `text` is the batch, which starts at byte
+/// `start` of the file.
 fn item_errors(
     text: &str,
     file: FileId,
@@ -171,7 +171,9 @@ fn item_errors(
     // Even a batch of one item is parsed again, with the detail on.
     let errors: Vec<SyntaxError> = cuts
         .windows(2)
-        .filter_map(|w| lower::parse_items(&text[w[0]..w[1]], file, w[0], limits.depth).err())
+        .filter_map(|w| {
+            lower::parse_items(&text[w[0] - start..w[1] - start], file, w[0], limits.depth).err()
+        })
         .collect();
     if errors.is_empty() {
         vec![first]

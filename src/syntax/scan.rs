@@ -55,21 +55,32 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// The text with every comment replaced by spaces (line breaks kept), or the
-    /// text itself when it has no comment.
+    /// `text[start..end]` with every comment in it replaced by spaces (line
+    /// breaks kept), or the slice itself when it has no comment. Blanking a
+    /// batch at a time keeps a copy of the whole file from living beside it.
     #[must_use]
-    pub fn blanked<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        if self.comments.is_empty() {
-            return std::borrow::Cow::Borrowed(text);
-        }
-        let mut bytes = text.as_bytes().to_vec();
-        for c in &self.comments {
-            for b in &mut bytes[c.start..c.end] {
+    pub fn blanked<'t>(
+        &self,
+        text: &'t str,
+        start: usize,
+        end: usize,
+    ) -> std::borrow::Cow<'t, str> {
+        let slice = &text[start..end];
+        // Comments are in order and never straddle an item start.
+        let first = self.comments.partition_point(|c| c.start < start);
+        let inside = self.comments[first..].iter().take_while(|c| c.end <= end);
+        let mut bytes: Option<Vec<u8>> = None;
+        for c in inside {
+            let bytes = bytes.get_or_insert_with(|| slice.as_bytes().to_vec());
+            for b in &mut bytes[c.start - start..c.end - start] {
                 if *b != b'\n' {
                     *b = b' ';
                 }
             }
         }
+        let Some(bytes) = bytes else {
+            return std::borrow::Cow::Borrowed(slice);
+        };
         // Only whole comments were replaced, by ASCII, so the bytes stay UTF-8.
         std::borrow::Cow::Owned(
             String::from_utf8(bytes)
@@ -481,7 +492,7 @@ mod tests {
     fn blanking_keeps_length_and_lines() {
         let text = "a // é\nb /* x\ny */ c";
         let scan = scan(text, 256).unwrap();
-        let blank = scan.blanked(text);
+        let blank = scan.blanked(text, 0, text.len());
         assert_eq!(blank.len(), text.len());
         assert_eq!(blank.matches('\n').count(), 2);
         assert!(!blank.contains('/'));
