@@ -14,7 +14,7 @@ use crate::syntax::ast::{self, NodeKind as AstKind, TimeUnit};
 
 impl<'a> Checker<'a> {
     /// Builds the model from the declarations of the first pass.
-    pub(super) fn build(&mut self, sources: &SourceMap, top_rules: Vec<ast::RuleDecl>) {
+    pub(super) fn build(&mut self, sources: &SourceMap, top_rules: Vec<Box<ast::RuleDecl>>) {
         self.header();
         let params: Vec<Param> = self
             .param_sites
@@ -47,17 +47,14 @@ impl<'a> Checker<'a> {
             m.actors = actors.into_iter().map(|(_, a)| a).collect();
             m.nodes = nodes;
         }
-        // Converted from the last, so the trees' vector can shrink as it empties:
-        // the trees and the model never both hold every rule. The result is
-        // reversed back into declaration (and id) order.
+        // Each tree is dropped once converted, so the trees and the model never
+        // both hold every rule. Converted from the last (the order diagnostics
+        // have always come in), then reversed into declaration (and id) order.
         let mut top_rules = top_rules;
         // Sized once: a vector that doubles holds both buffers at its peak.
         let mut rules: Vec<Rule> = Vec::with_capacity(top_rules.len() + self.rule_sites.len());
         while let Some(decl) = top_rules.pop() {
             rules.push(self.rule(&decl, None));
-            if top_rules.capacity() > 1024 && top_rules.len() * 2 < top_rules.capacity() {
-                top_rules.shrink_to_fit();
-            }
         }
         rules.reverse();
         for i in 0..self.rule_sites.len() {

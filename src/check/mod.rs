@@ -78,7 +78,7 @@ pub fn check_with_scale(
                 .count()
         })
         .sum();
-    let mut top_rules: Vec<ast::RuleDecl> = Vec::with_capacity(count);
+    let mut top_rules: Vec<Box<ast::RuleDecl>> = Vec::with_capacity(count);
     for (_, file) in &mut files {
         let items = std::mem::take(&mut file.items);
         for item in items {
@@ -372,7 +372,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Declares the top-level rules' names, keeping no reference to them.
-    fn declare_top_rules(&mut self, rules: &[ast::RuleDecl]) {
+    fn declare_top_rules(&mut self, rules: &[Box<ast::RuleDecl>]) {
         // Sized once: a map that doubles holds both tables at its peak.
         self.rules.reserve(rules.len());
         for r in rules {

@@ -15,24 +15,28 @@ pub struct File {
 }
 
 /// A top-level item.
+///
+/// Each is boxed: a large model is hundreds of thousands of items, and a vector
+/// of pointers costs little to build, grow, or take apart (the checker moves the
+/// rules out) compared with one of whole declarations.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     /// `model "…" { … }`
-    Model(ModelDecl),
+    Model(Box<ModelDecl>),
     /// `import "path"`
-    Import(Import),
+    Import(Box<Import>),
     /// `param name = …`
-    Param(NodeDecl),
+    Param(Box<NodeDecl>),
     /// `actor name { … }`
-    Actor(Actor),
+    Actor(Box<Actor>),
     /// A factor or event outside any actor.
-    Node(NodeDecl),
+    Node(Box<NodeDecl>),
     /// `rule name: …`
-    Rule(RuleDecl),
+    Rule(Box<RuleDecl>),
     /// `scenario name { … }`
-    Scenario(Scenario),
+    Scenario(Box<Scenario>),
     /// `expect scenario { … }`
-    Expect(ExpectBlock),
+    Expect(Box<ExpectBlock>),
 }
 
 impl Item {

@@ -157,19 +157,19 @@ impl Lower {
 
     fn item(&self, pair: Pair<'_, Rule>) -> Result<Item> {
         Ok(match pair.as_rule() {
-            Rule::model_decl => Item::Model(self.model(pair)?),
+            Rule::model_decl => Item::Model(Box::new(self.model(pair)?)),
             Rule::import_decl => {
                 let span = self.span(&pair);
                 let path = self.string(self.children(pair).next()?)?;
-                Item::Import(Import { path, span })
+                Item::Import(Box::new(Import { path, span }))
             }
-            Rule::param_decl => Item::Param(self.node(pair, NodeKind::Param)?),
-            Rule::actor_decl => Item::Actor(self.actor(pair)?),
-            Rule::factor_decl => Item::Node(self.node(pair, NodeKind::Factor)?),
-            Rule::event_decl => Item::Node(self.node(pair, NodeKind::Event)?),
-            Rule::rule_decl => Item::Rule(self.rule(pair)?),
-            Rule::scenario_decl => Item::Scenario(self.scenario(pair)?),
-            Rule::expect_decl => Item::Expect(self.expect(pair)?),
+            Rule::param_decl => Item::Param(Box::new(self.node(pair, NodeKind::Param)?)),
+            Rule::actor_decl => Item::Actor(Box::new(self.actor(pair)?)),
+            Rule::factor_decl => Item::Node(Box::new(self.node(pair, NodeKind::Factor)?)),
+            Rule::event_decl => Item::Node(Box::new(self.node(pair, NodeKind::Event)?)),
+            Rule::rule_decl => Item::Rule(Box::new(self.rule(pair)?)),
+            Rule::scenario_decl => Item::Scenario(Box::new(self.scenario(pair)?)),
+            Rule::expect_decl => Item::Expect(Box::new(self.expect(pair)?)),
             _ => return Err(self.unexpected(&pair)),
         })
     }

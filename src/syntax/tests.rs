@@ -537,31 +537,31 @@ fn expectation() -> impl Strategy<Value = Expectation> {
 
 fn item() -> impl Strategy<Value = Item> {
     prop_oneof![
-        node(NodeKind::Param).prop_map(Item::Param),
-        node(NodeKind::Factor).prop_map(Item::Node),
-        node(NodeKind::Event).prop_map(Item::Node),
+        node(NodeKind::Param).prop_map(|x| Item::Param(Box::new(x))),
+        node(NodeKind::Factor).prop_map(|x| Item::Node(Box::new(x))),
+        node(NodeKind::Event).prop_map(|x| Item::Node(Box::new(x))),
         (
             ident(),
             proptest::option::of(string()),
             proptest::collection::vec(node(NodeKind::Event), 0..3)
         )
-            .prop_map(|(name, description, nodes)| Item::Actor(Actor {
+            .prop_map(|(name, description, nodes)| Item::Actor(Box::new(Actor {
                 name,
                 description,
                 nodes,
                 span: sp()
-            })),
-        rule().prop_map(Item::Rule),
-        scenario().prop_map(Item::Scenario),
+            }))),
+        rule().prop_map(|x| Item::Rule(Box::new(x))),
+        scenario().prop_map(|x| Item::Scenario(Box::new(x))),
         (ident(), proptest::collection::vec(expectation(), 0..3)).prop_map(|(scenario, items)| {
-            Item::Expect(ExpectBlock {
+            Item::Expect(Box::new(ExpectBlock {
                 scenario,
                 items,
                 span: sp(),
-            })
+            }))
         }),
-        string().prop_map(|path| Item::Import(Import { path, span: sp() })),
-        (string(), duration()).prop_map(|(title, h)| Item::Model(ModelDecl {
+        string().prop_map(|path| Item::Import(Box::new(Import { path, span: sp() }))),
+        (string(), duration()).prop_map(|(title, h)| Item::Model(Box::new(ModelDecl {
             title,
             settings: vec![
                 Setting::Horizon(h),
@@ -571,7 +571,7 @@ fn item() -> impl Strategy<Value = Item> {
                 }))
             ],
             span: sp(),
-        })),
+        }))),
     ]
 }
 
