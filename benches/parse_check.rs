@@ -1,11 +1,17 @@
 //! Parse + check throughput and peak memory on generated models of 10 KB to
 //! 10 MB. Prints figures; asserts nothing. Run with `cargo bench --bench parse_check`.
 //!
-//! Each size runs in a child process (this binary with `--child BYTES`), so the
-//! peak memory (VmHWM, reset after the model text is generated) is that of one
-//! parse and check alone; the text itself is included in it.
+//! Each size runs in a child process (this binary with `--child FILE`), which
+//! reads the model the parent generated, so its peak memory (VmHWM, reset
+//! before each analysis) is that of reading, parsing and checking alone: the
+//! text itself is included in it, the generator's garbage is not. The child
+//! uses the allocator the `whatif` binary uses.
 
 mod common;
+
+#[cfg(feature = "cli")]
+#[global_allocator]
+static ALLOCATOR: whatif::allocator::Allocator = whatif::allocator::Allocator {};
 
 use std::process::Command;
 use std::time::Instant;
@@ -29,18 +35,9 @@ fn model_of_size(bytes: usize) -> String {
     text
 }
 
-fn child(bytes: usize) {
-    // The model is generated into a file and the text dropped, so what is
-    // measured is what `whatif check FILE` does: read, parse, check.
-    let path = std::env::temp_dir().join(format!(
-        "whatif-bench-{}-{bytes}.whatif",
-        std::process::id()
-    ));
-    let len = {
-        let text = model_of_size(bytes);
-        std::fs::write(&path, &text).expect("a temporary file");
-        text.len()
-    };
+fn child(path: &std::path::Path) {
+    // What is measured is what `whatif check FILE` does: read, parse, check.
+    let len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
     let limits = Limits::default();
     let mut best = f64::INFINITY;
     let mut peak = 0;
@@ -49,7 +46,7 @@ fn child(bytes: usize) {
         // Reset the peak-memory mark, so it measures one analysis.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let start = Instant::now();
-        let bytes = std::fs::read(&path).expect("the model");
+        let bytes = std::fs::read(path).expect("the model");
         let analysis = whatif::analyze(&mut NoImports, "bench", "bench.whatif", bytes, &limits);
         let secs = start.elapsed().as_secs_f64();
         assert!(analysis.model.is_some(), "the generated model checks");
@@ -61,18 +58,17 @@ fn child(bytes: usize) {
         }
         best = best.min(secs);
     }
-    let _ = std::fs::remove_file(&path);
     println!("{len}\t{best}\t{peak}");
 }
 
 fn main() {
+    #[cfg(feature = "cli")]
+    whatif::allocator::tune();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
-        let bytes = args
-            .get(i + 1)
-            .and_then(|b| b.parse().ok())
-            .unwrap_or(10_000);
-        child(bytes);
+        if let Some(path) = args.get(i + 1) {
+            child(std::path::Path::new(path));
+        }
         return;
     }
     let exe = std::env::current_exe().expect("own path");
@@ -84,10 +80,15 @@ fn main() {
         "bytes", "seconds", "MB/s", "peak MiB", "peak/in"
     );
     for size in [10_000usize, 100_000, 1_000_000, 10_000_000] {
+        let path =
+            std::env::temp_dir().join(format!("whatif-bench-{}-{size}.whatif", std::process::id()));
+        std::fs::write(&path, model_of_size(size)).expect("a temporary file");
         let out = Command::new(&exe)
-            .args(["--child", &size.to_string()])
+            .arg("--child")
+            .arg(&path)
             .output()
             .expect("child runs");
+        let _ = std::fs::remove_file(&path);
         let line = String::from_utf8_lossy(&out.stdout);
         let fields: Vec<f64> = line
             .split_whitespace()

@@ -38,6 +38,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod allocator;
 pub mod causes;
 pub mod check;
 pub mod config;

@@ -2,6 +2,10 @@
 
 mod cli;
 
+#[global_allocator]
+static ALLOCATOR: whatif::allocator::Allocator = whatif::allocator::Allocator {};
+
 fn main() -> std::process::ExitCode {
+    whatif::allocator::tune();
     cli::main()
 }
