@@ -14,6 +14,10 @@ use crate::syntax::ast::{self, NodeKind as AstKind, TimeUnit};
 
 impl<'a> Checker<'a> {
     /// Builds the model from the declarations of the first pass.
+    #[allow(
+        clippy::vec_box,
+        reason = "the rules are the tree's own boxes, moved out of it rather than copied"
+    )]
     pub(super) fn build(&mut self, sources: &SourceMap, top_rules: Vec<Box<ast::RuleDecl>>) {
         self.header();
         let params: Vec<Param> = self
