@@ -499,6 +499,20 @@ mod tests {
     }
 
     #[test]
+    fn blanking_a_batch_copies_only_a_batch_with_a_comment() {
+        let text = "event a // note\nevent b\nevent c /* x */\n";
+        let scan = scan(text, 256).unwrap();
+        let (b, c) = (scan.item_starts[1], scan.item_starts[2]);
+        let first = scan.blanked(text, 0, b);
+        assert_eq!(first, "event a        \n");
+        assert!(matches!(
+            scan.blanked(text, b, c),
+            std::borrow::Cow::Borrowed("event b\n")
+        ));
+        assert_eq!(scan.blanked(text, c, text.len()), "event c        \n");
+    }
+
+    #[test]
     fn brackets_are_paired() {
         assert_eq!(
             scan("actor a {\n  factor x = 0.5\nrule r: when (a then b", 256),
