@@ -183,37 +183,59 @@ fn item_errors(
 }
 
 /// Runs `parse` over `batches` on a few big-stack threads, keeping their order.
+/// Each thread takes the next batch not yet taken, so a thread that loses its
+/// core for a while (a busy machine) does not hold the others up at the end.
 fn run_parsers<T: Send + Sync, R: Send>(batches: &[T], parse: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(batches.len())
         .max(1);
-    let chunk = batches.len().div_ceil(workers).max(1);
-    let parse = &parse;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(batch) = batches.get(i) else {
+                return done;
+            };
+            done.push((i, parse(batch)));
+        }
+    };
+    let work = &work;
     let outcome = std::thread::scope(|scope| {
-        let handles: Vec<_> = batches
-            .chunks(chunk)
-            .map(|part| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
                 std::thread::Builder::new()
                     .name("whatif-parse".into())
                     .stack_size(PARSER_STACK_BYTES)
-                    .spawn_scoped(scope, move || part.iter().map(parse).collect::<Vec<R>>())
+                    .spawn_scoped(scope, work)
             })
             .collect();
-        let mut all = Vec::with_capacity(batches.len());
+        let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None)
+            .take(batches.len())
+            .collect();
+        let mut spawned = false;
         for handle in handles {
-            match handle {
-                Ok(h) => match h.join() {
-                    Ok(mut part) => all.append(&mut part),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(_) => return None,
+            // A thread that could not be created takes no batch; the others
+            // take them all.
+            let Ok(h) = handle else { continue };
+            spawned = true;
+            match h.join() {
+                Ok(part) => {
+                    for (i, r) in part {
+                        slots[i] = Some(r);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        Some(all)
+        spawned.then_some(slots)
     });
-    // Threads could not be created (a resource limit): parse here instead.
-    outcome.unwrap_or_else(|| batches.iter().map(parse).collect())
+    // No thread could be created (a resource limit): parse here instead.
+    match outcome {
+        Some(slots) if slots.iter().all(Option::is_some) => slots.into_iter().flatten().collect(),
+        _ => batches.iter().map(parse).collect(),
+    }
 }
 
 fn scan_error(file: FileId, text: &str, error: scan::ScanError, limits: &Limits) -> SyntaxError {
