@@ -16,16 +16,17 @@ pub type Allocator = mimalloc::MiMalloc;
 /// that the pinned `libmimalloc-sys` builds), which that crate does not name.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Returns freed pages to the system after 50 ms instead of mimalloc's
+/// Returns freed pages to the system after 10 ms instead of mimalloc's
 /// default second: the trees' pages are free by the time the checked model
 /// grows, and the peak then holds one of them, not both (a 10 MB model peaks
-/// at about 15 times its size instead of 23; 10 ms gave 14 times and was a few
-/// per cent slower). Call it first thing in `main`.
+/// at about 14 times its size instead of 23). 50 ms was no faster beyond
+/// noise, and too long for a 1 MB model, whose check ends first (35 times).
+/// Call it first thing in `main`.
 pub fn tune() {
     // SAFETY: `mi_option_set` stores a number in mimalloc's option table; it is
     // not thread-safe, so it runs before any thread is started.
     unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 50);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
     }
     // mimalloc asks for transparent huge pages over the arena it reserved before
     // `main`, too early for its own option to turn that off; then every thread's
