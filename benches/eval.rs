@@ -15,6 +15,10 @@
 
 mod common;
 
+// The figures are the `whatif` binary's: the same allocator.
+#[global_allocator]
+static ALLOCATOR: whatif::allocator::Allocator = whatif::allocator::Allocator {};
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -169,6 +173,7 @@ fn exact_table() {
 }
 
 fn main() {
+    whatif::allocator::tune();
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--eval-file") {
         eval_file(&args);
