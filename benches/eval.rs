@@ -16,6 +16,7 @@
 mod common;
 
 // The figures are the `whatif` binary's: the same allocator.
+#[cfg(feature = "cli")]
 #[global_allocator]
 static ALLOCATOR: whatif::allocator::Allocator = whatif::allocator::Allocator {};
 
@@ -173,6 +174,7 @@ fn exact_table() {
 }
 
 fn main() {
+    #[cfg(feature = "cli")]
     whatif::allocator::tune();
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--eval-file") {
