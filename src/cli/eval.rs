@@ -318,10 +318,16 @@ pub fn write_results(
     format: Format,
     all: bool,
 ) -> Outcome {
-    match format {
-        Format::Json => super::write_json(path, &eval_output(results, all)),
-        _ => super::write_output(path, &render_all(results, format, all)),
-    }
+    let text = match format {
+        Format::Json => return super::write_json(path, &eval_output(results, all)),
+        Format::Text => results
+            .iter()
+            .map(render::text::results)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Format::Csv => render::csv::results(results),
+    };
+    super::write_output(path, &text)
 }
 
 /// The JSON document of every scenario's results: a list when every scenario
@@ -331,19 +337,5 @@ fn eval_output(results: &[Results], all: bool) -> EvalOutput {
     match list.pop() {
         Some(one) if list.is_empty() && !all => EvalOutput::One(one),
         last => EvalOutput::Many(list.into_iter().chain(last).collect()),
-    }
-}
-
-/// Every scenario's results in `format`; JSON gives a list when every scenario
-/// was asked for or there are several, else one object.
-pub fn render_all(results: &[Results], format: Format, all: bool) -> String {
-    match format {
-        Format::Text => results
-            .iter()
-            .map(render::text::results)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Format::Json => super::json(&eval_output(results, all)),
-        Format::Csv => render::csv::results(results),
     }
 }

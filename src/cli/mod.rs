@@ -342,7 +342,13 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Outcome {
 pub fn print_stdout(text: &str) -> Outcome {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    stdout_outcome(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// What writing standard output came to: a reader that stopped reading (a
+/// closed pipe) is no failure of ours; anything else is said.
+fn stdout_outcome(written: std::io::Result<()>) -> Outcome {
+    match written {
         Ok(()) => Outcome::Success,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
         Err(e) => {
@@ -372,18 +378,12 @@ pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T
         return write_output(path, &json(value));
     }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = serde_json::to_writer_pretty(&mut out, value)
-        .map_err(std::io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    match written {
-        Ok(()) => Outcome::Success,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Success,
-        Err(e) => {
-            print_stderr(&format!("error: cannot write the output: {e}\n"));
-            Outcome::Failure
-        }
-    }
+    stdout_outcome(
+        serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush()),
+    )
 }
 
 /// Prints diagnostics and messages; standard error closed or broken is no

@@ -775,10 +775,8 @@ impl<'p, 'm> Sim<'p, 'm> {
 
     /// Keeps factor `i` within its range, noting when it hits a bound.
     fn bound(&mut self, i: usize, step: u32) {
-        let (lo, hi) = self.p.nodes[i].range;
-        let v = self.values[i];
-        if v < lo || v > hi {
-            self.values[i] = v.clamp(lo, hi);
+        if let Some(kept) = outside(self.values[i], self.p.nodes[i].range) {
+            self.values[i] = kept;
             if self.bounded_first[i] == NEVER {
                 self.bounded_first[i] = step;
             }
@@ -1240,9 +1238,6 @@ impl<'p, 'm> Sim<'p, 'm> {
         }
     }
 
-    // Inlined: an `Origin` passed through the stack is written field by field
-    // and read back whole, which stalls store forwarding on every effect.
-    #[inline(always)]
     fn schedule(
         &mut self,
         effects: &[PEffect],
@@ -1403,6 +1398,11 @@ impl<'p, 'm> Sim<'p, 'm> {
     }
 }
 
+/// The bound `v` is kept at, if it lies outside a factor's range.
+fn outside(v: f64, (lo, hi): (f64, f64)) -> Option<f64> {
+    (v < lo || v > hi).then(|| v.clamp(lo, hi))
+}
+
 /// Puts rule indices in increasing order without duplicates. A queue that
 /// holds a good share of the rules (every flow of a stock-and-flow model, each
 /// step) is put in order through one bit per rule, in linear time; a short one
@@ -1475,10 +1475,7 @@ impl Start {
             }
             match node.start {
                 // As `Sim::init` and `Sim::bound` set it.
-                StartValue::Const(v) => {
-                    let (lo, hi) = node.range;
-                    values[i as usize] = if v < lo || v > hi { v.clamp(lo, hi) } else { v };
-                }
+                StartValue::Const(v) => values[i as usize] = outside(v, node.range).unwrap_or(v),
                 _ => {
                     for r in &p.readers[i as usize] {
                         if let Reader::Rule(k) = *r {
