@@ -23,6 +23,7 @@ mod graph;
 mod html_report;
 mod init;
 mod input;
+mod layout;
 mod loops;
 mod lsp;
 mod man;
@@ -358,12 +359,12 @@ fn stdout_outcome(written: std::io::Result<()>) -> Outcome {
     }
 }
 
-/// A JSON output as printed: pretty, with a final newline.
+/// A JSON output as printed: in [`layout::Layout`], with a final newline.
 pub fn json<T: serde::Serialize>(value: &T) -> String {
     // Serializing these types cannot fail: every map has string keys. Written
     // straight into the buffer: an evaluation's output can be megabytes.
     let mut out = Vec::with_capacity(1 << 16);
-    if serde_json::to_writer_pretty(&mut out, value).is_err() {
+    if layout::to_writer(&mut out, value).is_err() {
         out.clear();
     }
     out.push(b'\n');
@@ -379,8 +380,7 @@ pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T
     }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     stdout_outcome(
-        serde_json::to_writer_pretty(&mut out, value)
-            .map_err(std::io::Error::from)
+        layout::to_writer(&mut out, value)
             .and_then(|()| out.write_all(b"\n"))
             .and_then(|()| out.flush()),
     )
