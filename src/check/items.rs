@@ -680,18 +680,26 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::Likelihood::Word(w) => {
-                let scale = self
-                    .model
-                    .as_ref()
-                    .map(|m| m.scale.clone())
-                    .unwrap_or_else(Scale::ipcc);
-                match scale.word(&w.name) {
-                    Some(word) => Likelihood::Word {
-                        word: word.name.clone(),
-                        value: word.point,
+                // The scale is borrowed for the lookup and copied only to
+                // report an unknown word: most rules of a model name a word.
+                let found = match self.model.as_ref() {
+                    Some(m) => m.scale.word(&w.name).map(|d| (d.name.clone(), d.point)),
+                    None => Scale::ipcc()
+                        .word(&w.name)
+                        .map(|d| (d.name.clone(), d.point)),
+                };
+                match found {
+                    Some((word, value)) => Likelihood::Word {
+                        word,
+                        value,
                         span: w.span,
                     },
                     None => {
+                        let scale = self
+                            .model
+                            .as_ref()
+                            .map(|m| m.scale.clone())
+                            .unwrap_or_else(Scale::ipcc);
                         self.unknown_word(w, &scale);
                         Likelihood::Word {
                             word: w.name.to_string(),
