@@ -682,12 +682,10 @@ impl<'a> Checker<'a> {
             ast::Likelihood::Word(w) => {
                 // The scale is borrowed for the lookup and copied only to
                 // report an unknown word: most rules of a model name a word.
-                let found = match self.model.as_ref() {
-                    Some(m) => m.scale.word(&w.name).map(|d| (d.name.clone(), d.point)),
-                    None => Scale::ipcc()
-                        .word(&w.name)
-                        .map(|d| (d.name.clone(), d.point)),
-                };
+                let found = self
+                    .scale_in_force()
+                    .word(&w.name)
+                    .map(|d| (d.name.clone(), d.point));
                 match found {
                     Some((word, value)) => Likelihood::Word {
                         word,
@@ -695,11 +693,7 @@ impl<'a> Checker<'a> {
                         span: w.span,
                     },
                     None => {
-                        let scale = self
-                            .model
-                            .as_ref()
-                            .map(|m| m.scale.clone())
-                            .unwrap_or_else(Scale::ipcc);
+                        let scale = self.scale_in_force().into_owned();
                         self.unknown_word(w, &scale);
                         Likelihood::Word {
                             word: w.name.to_string(),
@@ -710,6 +704,15 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+
+    /// The likelihood scale in force: the model's, or the standard one while
+    /// there is no model yet.
+    fn scale_in_force(&self) -> std::borrow::Cow<'_, Scale> {
+        self.model.as_ref().map_or_else(
+            || std::borrow::Cow::Owned(Scale::ipcc()),
+            |m| std::borrow::Cow::Borrowed(&m.scale),
+        )
     }
 
     fn unknown_word(&mut self, w: &ast::Ident, scale: &Scale) {
@@ -1209,11 +1212,7 @@ impl<'a> Checker<'a> {
                     NodeKind::Event,
                     "`is likely` is about events; for a factor compare a probability, e.g. `P(x > 0.5 at S) > 0.66`",
                 )?;
-                let scale = self
-                    .model
-                    .as_ref()
-                    .map(|m| m.scale.clone())
-                    .unwrap_or_else(Scale::ipcc);
+                let scale = self.scale_in_force().into_owned();
                 let Some(w) = scale.word(&word.name) else {
                     self.unknown_word(word, &scale);
                     return None;
