@@ -116,6 +116,86 @@ impl RunDraws {
     }
 }
 
+/// The draws of up to [`LANES`] consecutive runs, kept word by word so that
+/// one key's draws for all of them are computed together: the loop over runs
+/// is the same arithmetic in every lane, which the compiler turns into vector
+/// instructions (the bit-parallel simulator's priors: one draw per event and
+/// run).
+#[derive(Clone, Debug)]
+pub struct LaneDraws {
+    v: [[u64; LANES]; 4],
+    count: usize,
+}
+
+/// Runs per [`LaneDraws`].
+pub const LANES: usize = 256;
+
+impl LaneDraws {
+    /// The draws of runs `first..first + count` (`count` at most [`LANES`]).
+    #[must_use]
+    pub fn new(rng: &Rng, first: u64, count: usize) -> LaneDraws {
+        let count = count.min(LANES);
+        let mut v = [[0; LANES]; 4];
+        for j in 0..count {
+            let r = rng.run(first + j as u64);
+            for (w, lane) in v.iter_mut().enumerate() {
+                lane[j] = r.v[w];
+            }
+        }
+        LaneDraws { v, count }
+    }
+
+    /// The raw bits of each run's draw of one key, as [`RunDraws::bits`]:
+    /// `out[j]` for run `first + j`.
+    pub fn bits(&self, stream: u64, step: u32, purpose: Purpose, out: &mut [u64; LANES]) {
+        lane_bits(&self.v, stream, tail(step, purpose), out);
+    }
+
+    /// The draws of run `first + j` alone.
+    #[must_use]
+    pub fn run(&self, j: usize) -> RunDraws {
+        RunDraws {
+            v: [self.v[0][j], self.v[1][j], self.v[2][j], self.v[3][j]],
+        }
+    }
+
+    /// The number of runs.
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.count
+    }
+}
+
+/// [`LaneDraws::bits`], compiled also for the vector extensions that have
+/// 64-bit lanes (chosen when the program starts, by the CPU it runs on): the
+/// arithmetic is the same in every version, so are the draws.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+fn lane_bits(v: &[[u64; LANES]; 4], stream: u64, b: u64, out: &mut [u64; LANES]) {
+    let [v0, v1, v2, v3] = v;
+    for j in 0..LANES {
+        let mut v = [v0[j], v1[j], v2[j], v3[j] ^ stream];
+        round(&mut v);
+        v[0] ^= stream;
+        v[3] ^= b;
+        round(&mut v);
+        v[0] ^= b;
+        v[2] ^= 0xff;
+        round(&mut v);
+        round(&mut v);
+        round(&mut v);
+        out[j] = v[0] ^ v[1] ^ v[2] ^ v[3];
+    }
+}
+
+/// The integer form of "the draw of `bits` is below `p`" for `p` in (0, 1):
+/// [`to_unit`]`(bits) < p` exactly when `bits >> 11` is below the returned
+/// number, since `to_unit` scales a 53-bit integer by 2^-53 without rounding.
+#[must_use]
+pub fn threshold(p: f64) -> u64 {
+    // p * 2^53 is exact; an integer is below it when below its ceiling.
+    (p * 9_007_199_254_740_992.0).ceil() as u64
+}
+
 /// The key's last 5 bytes (step, purpose) and its length, as SipHash pads them.
 fn tail(step: u32, purpose: Purpose) -> u64 {
     (21u64 << 56) | (u64::from(purpose as u8) << 32) | u64::from(step)
@@ -135,6 +215,7 @@ fn finish(mut v: [u64; 4], step: u32, purpose: Purpose) -> u64 {
 }
 
 /// One SipRound.
+#[inline(always)]
 fn round(v: &mut [u64; 4]) {
     v[0] = v[0].wrapping_add(v[1]);
     v[1] = v[1].rotate_left(13) ^ v[0];
@@ -185,6 +266,50 @@ mod tests {
         key[16..20].copy_from_slice(&step.to_le_bytes());
         key[20] = purpose as u8;
         SipHasher13::new_with_keys(seed, KEY1).hash(&key)
+    }
+
+    #[test]
+    fn lane_draws_are_run_draws() {
+        let rng = Rng::new(5);
+        let lanes = LaneDraws::new(&rng, 1000, 100);
+        let mut out = [0; LANES];
+        for (stream, step) in [(0, 0), (77, 3), (u64::MAX, 9)] {
+            lanes.bits(stream, step, Purpose::Likelihood, &mut out);
+            for (j, &bits) in out[..lanes.count()].iter().enumerate() {
+                assert_eq!(
+                    bits,
+                    rng.bits(1000 + j as u64, stream, step, Purpose::Likelihood)
+                );
+                assert_eq!(bits, lanes.run(j).bits(stream, step, Purpose::Likelihood));
+            }
+        }
+    }
+
+    #[test]
+    fn thresholds_compare_like_units() {
+        let rng = Rng::new(3);
+        let ps = [
+            1e-300,
+            1e-9,
+            0.1,
+            0.25,
+            0.3,
+            0.5,
+            0.673234,
+            0.999_999_999,
+            1.0 - f64::EPSILON / 2.0,
+        ];
+        for p in ps {
+            let t = threshold(p);
+            for x in [0, 1, t.saturating_sub(1), t, t + 1] {
+                let bits = x << 11;
+                assert_eq!(to_unit(bits) < p, bits >> 11 < t, "p {p}, x {x}");
+            }
+            for k in 0..2000 {
+                let bits = rng.bits(k, 1, 0, Purpose::Likelihood);
+                assert_eq!(to_unit(bits) < p, bits >> 11 < t);
+            }
+        }
     }
 
     #[test]

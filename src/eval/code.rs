@@ -152,6 +152,12 @@ impl Code {
         }
     }
 
+    /// The instructions, in postfix order.
+    #[must_use]
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
     /// The constant this code always yields, if it reads nothing.
     #[must_use]
     pub fn as_const(&self) -> Option<f64> {

@@ -6,6 +6,7 @@
 //! `stats` aggregates runs into [`Results`]; `explain` turns the causes recorded
 //! during runs into causal chains and "why not" reports. No I/O happens here.
 
+pub mod bitsim;
 pub mod budget;
 pub mod code;
 pub mod compile;

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::EvalError;
 use super::Options;
+use super::bitsim;
 use super::budget::Memory;
 use super::compile::Program;
 use super::explain;
@@ -165,8 +166,32 @@ pub fn aggregate(
     p: &Program<'_>,
     runs: u64,
     options: &Options,
+    blocks: (u64, u64),
+    limits: &Limits,
+) -> Result<Aggregate, EvalError> {
+    aggregate_with(p, runs, options, blocks, limits, Engine::Fastest)
+}
+
+/// Which simulator runs the blocks (the results are the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The bit-parallel one when the model allows it ([`bitsim`]).
+    Fastest,
+    /// Always [`Sim`], one run at a time (for comparing the two).
+    General,
+}
+
+/// [`aggregate`] with a choice of simulator.
+///
+/// # Errors
+/// As [`aggregate`].
+pub fn aggregate_with(
+    p: &Program<'_>,
+    runs: u64,
+    options: &Options,
     (first_block, last_block): (u64, u64),
     limits: &Limits,
+    engine: Engine,
 ) -> Result<Aggregate, EvalError> {
     let mut layout = Layout::of(p);
     let last_block = last_block.min(blocks_of(runs));
@@ -192,12 +217,20 @@ pub fn aggregate(
         None
     };
     let which = traj.as_ref().map_or(sim::Part::Full, sim::Part::Dynamic);
-    pilot(p, &mut layout, which, &rng, runs.min(BLOCK))?;
+    // The pilot runs only set factors' histogram bounds.
+    if !layout.factors.is_empty() {
+        pilot(p, &mut layout, which, &rng, runs.min(BLOCK))?;
+    }
     let layout = layout;
+    let plan = match engine {
+        Engine::Fastest if targets.is_empty() => bitsim::Plan::of(p, &layout),
+        _ => None,
+    };
     let tree = Mutex::new(SumTree::new(blocks_of(runs)));
     let work = || {
         let mut sim = Sim::with_part(p, !targets.is_empty(), which);
         let mut recorder = Recorder::new(p, &layout, traj.as_ref());
+        let mut lanes = bitsim::Lanes::default();
         let mut part = WorkerPart {
             counts: layout.counts(),
             explain: (!targets.is_empty()).then(|| explain::Tally::new(p, &targets)),
@@ -210,8 +243,18 @@ pub fn aggregate(
             }
             let mut sums = layout.sums(b);
             let block_runs = ((b + 1) * BLOCK).min(runs) - b * BLOCK;
-            recorder.static_block(block_runs, &mut part.counts, &mut sums);
-            for run in b * BLOCK..((b + 1) * BLOCK).min(runs) {
+            if let Some(plan) = &plan {
+                // It runs the whole model, static part included.
+                plan.block(&mut lanes, &rng, b * BLOCK, block_runs, &mut part.counts);
+            } else {
+                recorder.static_block(block_runs, &mut part.counts, &mut sums);
+            }
+            let general = if plan.is_some() {
+                0..0
+            } else {
+                b * BLOCK..((b + 1) * BLOCK).min(runs)
+            };
+            for run in general {
                 recorder.begin();
                 if let Some(t) = part.explain.as_mut() {
                     t.begin();

@@ -515,3 +515,128 @@ fn an_event_already_in_a_chain_is_named_not_retold() {
         )]
     );
 }
+
+/// A random model of events alone, the kind the bit-parallel simulator runs:
+/// priors, `when` rules over `and`/`or`/`not` with likelihoods and delays, and
+/// scenarios that hold and force events.
+fn event_model(seed: u64) -> String {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let events = 4 + next(20) as usize;
+    let horizon = 1 + next(12);
+    let mut text = format!("model \"m\" {{ horizon {horizon} steps }}\n");
+    let likelihood = ["0", "0.25", "0.5", "0.9", "1"];
+    for i in 0..events {
+        match next(3) {
+            0 => text += &format!("event e{i}\n"),
+            _ => text += &format!("event e{i} prior = {}\n", likelihood[next(5) as usize]),
+        }
+    }
+    let name = |next: &mut dyn FnMut(u64) -> u64| format!("e{}", next(events as u64));
+    for k in 0..2 * events {
+        let a = name(&mut next);
+        let b = name(&mut next);
+        let c = name(&mut next);
+        let cond = match next(5) {
+            0 => a,
+            1 => format!("{a} and {b}"),
+            2 => format!("{a} or {b} or {c}"),
+            3 => format!("{a} and not {b}"),
+            _ => format!("not ({a} or {b}) or {c}"),
+        };
+        let target = name(&mut next);
+        let second = if next(4) == 0 {
+            format!(", {}", name(&mut next))
+        } else {
+            String::new()
+        };
+        text += &format!(
+            "rule r{k}: when {cond} then {target}{second} p = {} after {}\n",
+            likelihood[next(5) as usize],
+            1 + next(3)
+        );
+    }
+    // Three different events: one scenario intervenes once on each.
+    let base = next(events as u64) as usize;
+    let [held, forced, on] = [0, 1, 2].map(|d| format!("e{}", (base + d) % events));
+    text += &format!(
+        "scenario s {{ hold {held} = false from 1 to {}\n at {}: {forced}\n hold {on} = true from 2 to 3 }}\n",
+        1 + next(horizon),
+        next(horizon + 1),
+    );
+    text
+}
+
+#[test]
+fn the_bit_parallel_simulator_counts_what_the_general_one_counts() {
+    use montecarlo::{Engine, aggregate_with};
+    let limits = Limits::default();
+    let mut planned = 0;
+    for seed in 0..60 {
+        let text = event_model(seed);
+        let (m, sources) = model(&text);
+        for scenario in ["baseline", "s"] {
+            let id = m.scenario_named(scenario).expect("the scenario");
+            let prepared = prepare(&m, &sources, id, &[], &[], &limits).expect("prepares");
+            let p = &prepared.program;
+            let layout = stats::Layout::of(p);
+            if bitsim::Plan::of(p, &layout).is_some() {
+                planned += 1;
+            }
+            let options = Options {
+                seed: seed * 7 + 1,
+                threads: 1 + (seed % 2) as usize,
+                ..Options::default()
+            };
+            // 700 runs: two whole blocks and one partial one.
+            let blocks = (0, montecarlo::blocks_of(700));
+            let general =
+                aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
+            let fast =
+                aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
+            assert_eq!(
+                fast.counts, general.counts,
+                "seed {seed}, {scenario}:\n{text}"
+            );
+            // A shard's blocks add up to the same counts.
+            let mut shards = aggregate_with(p, 700, &options, (0, 1), &limits, Engine::Fastest)
+                .expect("runs")
+                .counts;
+            let rest =
+                aggregate_with(p, 700, &options, (1, 3), &limits, Engine::Fastest).expect("runs");
+            shards.merge(&rest.counts);
+            assert_eq!(shards, general.counts, "seed {seed}, {scenario}: shards");
+            // And the general simulator's split into a part computed once and
+            // a part computed per run agrees with running everything per run.
+            let full = full_counts(p, 700, options.seed, &fast.layout);
+            assert_eq!(full, general.counts, "seed {seed}, {scenario}: whole runs");
+        }
+    }
+    // Every generated model is one the bit-parallel simulator takes.
+    assert_eq!(planned, 120);
+}
+
+/// The counts of `runs` runs of all of `p` by [`sim::Sim`], one at a time.
+fn full_counts(p: &Program<'_>, runs: u64, seed: u64, layout: &stats::Layout) -> stats::Counts {
+    let rng = crate::rng::Rng::new(seed);
+    let mut sim = sim::Sim::new(p, false);
+    let mut rec = stats::Recorder::new(p, layout, None);
+    let mut counts = layout.counts();
+    let mut sums = layout.sums(0);
+    for run in 0..runs {
+        rec.begin();
+        let mut ch = montecarlo::Keyed::new(&rng, run);
+        sim.run(&mut ch, &mut |t, sim| {
+            rec.step(t, sim, &mut counts, &mut sums)
+        })
+        .expect("runs");
+        rec.end(&sim, &mut counts);
+    }
+    rec.flush(&mut counts);
+    counts
+}
