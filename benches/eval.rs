@@ -247,5 +247,26 @@ fn main() {
     for t in [1, 2] {
         row(&t.to_string(), &base, 10_000, t);
     }
+
+    // Events alone, `when` rules only, a fifth of the events with a hazard:
+    // the bit-parallel simulator (src/eval/bitsim.rs) runs these.
+    let events = Synthetic {
+        event_share: 1.0,
+        when_share: 1.0,
+        hazard_share: 0.2,
+        ..base.clone()
+    };
+    header(
+        "events alone (bit-parallel; 1,000 events, 5,000 `when` rules, horizon 52)",
+        "runs",
+    );
+    let runs: &[u64] = if quick {
+        &[10_000]
+    } else {
+        &[1_000, 10_000, 100_000]
+    };
+    for &r in runs {
+        row(&r.to_string(), &events, r, threads);
+    }
     exact_table();
 }

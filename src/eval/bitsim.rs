@@ -1,15 +1,16 @@
 //! Bit-parallel Monte Carlo for models made of events alone.
 //!
-//! When every node is an event with a fixed prior, and every rule is a `when`
-//! rule whose condition combines events with `and`, `or` and `not`, whose
-//! likelihood is a number and whose fixed delay makes events happen, the state
-//! of a run is one bit per event and one per rule. A block of [`BLOCK`] runs is
-//! then simulated at once, a bit per run: a condition costs a few instructions
-//! for 256 runs, and draws are made only for the runs in which a rule's
-//! condition has just come true. They are the draws [`super::sim::Sim`] makes,
-//! keyed the same way, so the counts are the same bit for bit (the tests
-//! compare the two on generated models). A fault tree or a noisy-OR network
-//! evaluates several times faster this way.
+//! When every node is an event with a fixed prior and hazard, and every rule
+//! is a `when` rule whose condition combines events with `and`, `or` and
+//! `not`, whose likelihood is a number and whose fixed delay makes events
+//! happen, the state of a run is one bit per event and one per rule. A block
+//! of [`BLOCK`] runs is then simulated at once, a bit per run: a condition
+//! costs a few instructions for 256 runs, and draws are made only for the runs
+//! in which a rule's condition has just come true (or a hazard's event has not
+//! happened yet). They are the draws [`super::sim::Sim`] makes, keyed the same
+//! way, so the counts are the same bit for bit (the tests compare the two on
+//! generated models). A fault tree or a noisy-OR network evaluates several
+//! times faster this way.
 
 use super::code::Op;
 use super::compile::{PEffectOp, PRate, Program, Reader};
@@ -52,6 +53,8 @@ pub struct Plan {
     rules: Vec<Rule>,
     /// Events with a prior that can come true: (node, prior, stream).
     priors: Vec<(u32, Chance, u64)>,
+    /// Events with a hazard that can come true: (node, hazard, stream).
+    hazards: Vec<(u32, Chance, u64)>,
     /// Per node, the rules that read it.
     readers: Vec<Box<[u32]>>,
     /// Per node, its hold: (first step, last step, whether it is held true).
@@ -66,7 +69,7 @@ pub struct Plan {
 
 impl Plan {
     /// The plan of `p`, if this simulator can run it: events only (no factor,
-    /// derived node, hazard or `for N` counter), constant priors, and `when`
+    /// derived node or `for N` counter), constant priors and hazards, and `when`
     /// rules over events with a constant likelihood, a fixed delay and
     /// events as effects; no probes, no steadiness test.
     #[must_use]
@@ -82,15 +85,22 @@ impl Plan {
         }
         let n = p.nodes.len();
         let mut priors = Vec::new();
+        let mut hazards = Vec::new();
         let mut holds = vec![None; n];
         let mut held_true = Vec::new();
         for (i, node) in p.nodes.iter().enumerate() {
-            if node.kind != NodeKind::Event
-                || node.derived.is_some()
-                || node.hazard.is_some()
-                || node.prior.is_nan()
-            {
+            if node.kind != NodeKind::Event || node.derived.is_some() || node.prior.is_nan() {
                 return None;
+            }
+            match node.hazard {
+                None => {}
+                Some(PRate::Const(h)) if !h.is_nan() => {
+                    let hazard = Chance::of(h);
+                    if hazard != Chance::Never {
+                        hazards.push((i as u32, hazard, node.stream));
+                    }
+                }
+                Some(_) => return None,
             }
             let prior = Chance::of(node.prior);
             if prior != Chance::Never {
@@ -154,6 +164,7 @@ impl Plan {
             horizon: p.horizon,
             rules,
             priors,
+            hazards,
             readers,
             holds,
             held_true,
@@ -216,6 +227,7 @@ impl Plan {
             }
             if t < self.horizon {
                 self.fire(lanes, t);
+                self.hazards(lanes, t);
             }
         }
         for (i, &k) in self.position.iter().enumerate() {
@@ -236,10 +248,7 @@ impl Plan {
     fn draw_priors(&self, lanes: &mut Lanes, count: usize) {
         let valid = valid_mask(count);
         for &(node, prior, stream) in &self.priors {
-            let mask = match prior {
-                Chance::Below(below) => lanes.below(below, stream, 0, valid),
-                _ => valid,
-            };
+            let mask = lanes.draw(prior, stream, 0, valid);
             if mask != NONE {
                 lanes.wheel[0].push((node, mask));
             }
@@ -276,6 +285,22 @@ impl Plan {
         if !lanes.is_changed[node] {
             lanes.is_changed[node] = true;
             lanes.changed.push(node as u32);
+        }
+    }
+
+    /// Each hazard draws, in the runs where its event has not happened, whether
+    /// it happens at the next step.
+    fn hazards(&self, lanes: &mut Lanes, t: u32) {
+        for &(node, hazard, stream) in &self.hazards {
+            let open: Mask =
+                std::array::from_fn(|w| lanes.valid[w] & !lanes.happened[node as usize][w]);
+            if open == NONE {
+                continue;
+            }
+            let next = lanes.draw(hazard, stream, t + 1, open);
+            if next != NONE {
+                lanes.wheel[t as usize + 1].push((node, next));
+            }
         }
     }
 
@@ -318,32 +343,8 @@ impl Plan {
             if at > self.horizon {
                 continue;
             }
-            let success = match rule.likelihood {
-                Chance::Below(below) if ones(&newly) >= LANE_BATCH => {
-                    lanes.below(below, rule.stream, t, newly)
-                }
-                Chance::Below(below) => {
-                    let mut success = NONE;
-                    for (w, &word) in newly.iter().enumerate() {
-                        let mut rest = word;
-                        while rest != 0 {
-                            let bit = rest.trailing_zeros() as usize;
-                            rest &= rest - 1;
-                            let bits = lanes.lanes.run(w * 64 + bit).bits(
-                                rule.stream,
-                                t,
-                                Purpose::Likelihood,
-                            );
-                            if bits >> 11 < below {
-                                success[w] |= 1 << bit;
-                            }
-                        }
-                    }
-                    success
-                }
-                _ => newly,
-            };
-            if success != [0; WORDS] {
+            let success = lanes.draw(rule.likelihood, rule.stream, t, newly);
+            if success != NONE {
                 for &node in &rule.targets {
                     lanes.wheel[at as usize].push((node, success));
                 }
@@ -417,7 +418,33 @@ impl Default for Lanes {
 }
 
 impl Lanes {
-    /// The runs of `mask` whose draw of (`stream`, `t`) is below `below`.
+    /// The runs of `mask` for which a draw of (`stream`, `t`) comes out true.
+    fn draw(&mut self, chance: Chance, stream: u64, t: u32, mask: Mask) -> Mask {
+        match chance {
+            Chance::Never => NONE,
+            Chance::Always => mask,
+            Chance::Below(below) if ones(&mask) >= LANE_BATCH => self.below(below, stream, t, mask),
+            Chance::Below(below) => {
+                let mut out = NONE;
+                for (w, &word) in mask.iter().enumerate() {
+                    let mut rest = word;
+                    while rest != 0 {
+                        let bit = rest.trailing_zeros() as usize;
+                        rest &= rest - 1;
+                        let bits =
+                            self.lanes
+                                .run(w * 64 + bit)
+                                .bits(stream, t, Purpose::Likelihood);
+                        out[w] |= u64::from(bits >> 11 < below) << bit;
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The runs of `mask` whose draw of (`stream`, `t`) is below `below`, all
+    /// drawn side by side.
     fn below(&mut self, below: u64, stream: u64, t: u32, mask: Mask) -> Mask {
         self.lanes
             .bits(stream, t, Purpose::Likelihood, &mut self.bits);

@@ -517,7 +517,7 @@ fn an_event_already_in_a_chain_is_named_not_retold() {
 }
 
 /// A random model of events alone, the kind the bit-parallel simulator runs:
-/// priors, `when` rules over `and`/`or`/`not` with likelihoods and delays, and
+/// priors, hazards, `when` rules over `and`/`or`/`not` with likelihoods and delays, and
 /// scenarios that hold and force events.
 fn event_model(seed: u64) -> String {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -532,8 +532,14 @@ fn event_model(seed: u64) -> String {
     let mut text = format!("model \"m\" {{ horizon {horizon} steps }}\n");
     let likelihood = ["0", "0.25", "0.5", "0.9", "1"];
     for i in 0..events {
-        match next(3) {
+        match next(4) {
             0 => text += &format!("event e{i}\n"),
+            1 => {
+                text += &format!(
+                    "event e{i} hazard = {}\n",
+                    ["0.05", "0.2", "1"][next(3) as usize]
+                )
+            }
             _ => text += &format!("event e{i} prior = {}\n", likelihood[next(5) as usize]),
         }
     }
