@@ -65,17 +65,18 @@ pub struct Plan {
     forced: Vec<(u32, u32)>,
     /// Per node, its row in the layout's events.
     position: Vec<u32>,
+    /// The probes (conditions an expectation counts at each step).
+    probes: Vec<Box<[MaskOp]>>,
 }
 
 impl Plan {
     /// The plan of `p`, if this simulator can run it: events only (no factor,
     /// derived node or `for N` counter), constant priors and hazards, and `when`
     /// rules over events with a constant likelihood, a fixed delay and
-    /// events as effects; no probes, no steadiness test.
+    /// events as effects; probes over events; no steadiness test.
     #[must_use]
     pub fn of(p: &Program<'_>, layout: &Layout) -> Option<Plan> {
         if p.steady.is_some()
-            || !p.probes.is_empty()
             || !p.slots.is_empty()
             || !p.order.is_empty()
             || !p.step_readers.is_empty()
@@ -156,6 +157,11 @@ impl Plan {
                     .collect()
             })
             .collect();
+        let probes = p
+            .probes
+            .iter()
+            .map(|c| mask_code(c.ops(), n))
+            .collect::<Option<Vec<_>>>()?;
         let mut position = vec![u32::MAX; n];
         for (k, &e) in layout.events.iter().enumerate() {
             position[e as usize] = k as u32;
@@ -170,6 +176,7 @@ impl Plan {
             held_true,
             forced,
             position,
+            probes,
         })
     }
 
@@ -225,6 +232,7 @@ impl Plan {
                     self.land(lanes, node as usize, valid, t, width, counts);
                 }
             }
+            self.count_probes(lanes, t as usize, steps, counts);
             if t < self.horizon {
                 self.fire(lanes, t);
                 self.hazards(lanes, t);
@@ -285,6 +293,25 @@ impl Plan {
         if !lanes.is_changed[node] {
             lanes.is_changed[node] = true;
             lanes.changed.push(node as u32);
+        }
+    }
+
+    /// Counts the runs where each probe holds at step `t`, and where it has
+    /// held at some step up to `t`.
+    fn count_probes(&self, lanes: &mut Lanes, t: usize, steps: usize, counts: &mut Counts) {
+        for (q, code) in self.probes.iter().enumerate() {
+            let holds = eval(code, &lanes.happened, &mut lanes.stack);
+            let seen = &mut lanes.seen[q];
+            let mut now = 0;
+            let mut by = 0;
+            for w in 0..WORDS {
+                let h = holds[w] & lanes.valid[w];
+                seen[w] |= h;
+                now += u64::from(h.count_ones());
+                by += u64::from(seen[w].count_ones());
+            }
+            counts.probes[q * steps + t] += now;
+            counts.probes_by[q * steps + t] += by;
         }
     }
 
@@ -366,6 +393,8 @@ pub struct Lanes {
     is_changed: Vec<bool>,
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
+    /// Per probe, the runs where it has held.
+    seen: Vec<Mask>,
     lanes: Box<LaneDraws>,
     bits: Box<[u64; LANES]>,
     stack: Vec<Mask>,
@@ -410,6 +439,7 @@ impl Default for Lanes {
             is_changed: Vec::new(),
             dirty: Vec::new(),
             is_dirty: Vec::new(),
+            seen: Vec::new(),
             lanes: Box::new(LaneDraws::new(&Rng::new(0), 0, 0)),
             bits: Box::new([0; LANES]),
             stack: Vec::new(),
@@ -465,6 +495,8 @@ impl Lanes {
         self.happened.resize(nodes, NONE);
         self.fired.clear();
         self.fired.resize(plan.rules.len(), NONE);
+        self.seen.clear();
+        self.seen.resize(plan.probes.len(), NONE);
         self.valid = valid_mask(count);
         self.wheel.resize_with(plan.horizon as usize + 1, Vec::new);
         self.wheel.iter_mut().for_each(Vec::clear);

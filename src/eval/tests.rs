@@ -588,7 +588,9 @@ fn the_bit_parallel_simulator_counts_what_the_general_one_counts() {
         let (m, sources) = model(&text);
         for scenario in ["baseline", "s"] {
             let id = m.scenario_named(scenario).expect("the scenario");
-            let prepared = prepare(&m, &sources, id, &[], &[], &limits).expect("prepares");
+            // Probes, as `whatif test` adds them: some rules' conditions.
+            let probes: Vec<&Expr> = m.rules.iter().take(3).map(|r| &r.condition).collect();
+            let prepared = prepare(&m, &sources, id, &[], &probes, &limits).expect("prepares");
             let p = &prepared.program;
             let layout = stats::Layout::of(p);
             if bitsim::Plan::of(p, &layout).is_some() {
