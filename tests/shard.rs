@@ -232,3 +232,40 @@ fn eval_and_merge_write_their_output_to_a_file() {
     assert_eq!(std::fs::read(&merged_file).expect("written"), expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_model_of_events_alone_merges_byte_for_byte_whatever_the_threads() {
+    // Events, `when` rules and hazards only: the bit-parallel simulator runs it.
+    let dir = scratch("events-model");
+    let (code, model, stderr) = whatif(&[
+        "generate",
+        "--nodes",
+        "300",
+        "--rules",
+        "900",
+        "--event-share",
+        "1",
+        "--when-share",
+        "1",
+        "--hazard-share",
+        "0.2",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let file = dir.join("events.whatif");
+    std::fs::write(&file, model).expect("the model is written");
+    let file = file.display().to_string();
+    let args = ["eval", &file, "--runs", "1000", "--seed", "3"];
+    check_equal("events", &args, &[3, 5], &["json", "text"]);
+    let run = |threads: &str| {
+        let mut a = args.to_vec();
+        a.extend(["--threads", threads, "--format", "json"]);
+        let (code, out, stderr) = whatif(&a);
+        assert_eq!(code, 0, "{stderr}");
+        out
+    };
+    assert!(
+        run("1") == run("2"),
+        "one thread and two give different bytes"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
