@@ -22,7 +22,7 @@ use crate::rng::{LANES, LaneDraws, Purpose, Rng, threshold};
 const WORDS: usize = (BLOCK / 64) as usize;
 
 /// One bit per run of a block.
-type Mask = [u64; WORDS];
+pub type Mask = [u64; WORDS];
 
 const NONE: Mask = [0; WORDS];
 
@@ -191,14 +191,14 @@ impl Plan {
     }
 
     /// Runs `count` runs from `first_run` (at most one block) and adds them to
-    /// `counts`.
+    /// `counts`; `observe` sees the block's state after each step is computed.
     pub fn block(
         &self,
         lanes: &mut Lanes,
         rng: &Rng,
-        first_run: u64,
-        count: u64,
+        (first_run, count): (u64, u64),
         counts: &mut Counts,
+        observe: &mut dyn FnMut(u32, &Lanes),
     ) {
         let count = count.min(BLOCK) as usize;
         let steps = self.horizon as usize + 1;
@@ -233,6 +233,7 @@ impl Plan {
                 }
             }
             self.count_probes(lanes, t as usize, steps, counts);
+            observe(t, lanes);
             if t < self.horizon {
                 self.fire(lanes, t);
                 self.hazards(lanes, t);
@@ -306,6 +307,7 @@ impl Plan {
             let mut by = 0;
             for w in 0..WORDS {
                 let h = holds[w] & lanes.valid[w];
+                lanes.now[q][w] = h;
                 seen[w] |= h;
                 now += u64::from(h.count_ones());
                 by += u64::from(seen[w].count_ones());
@@ -393,6 +395,8 @@ pub struct Lanes {
     is_changed: Vec<bool>,
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
+    /// Per probe, the runs where it holds at this step.
+    now: Vec<Mask>,
     /// Per probe, the runs where it has held.
     seen: Vec<Mask>,
     lanes: Box<LaneDraws>,
@@ -439,6 +443,7 @@ impl Default for Lanes {
             is_changed: Vec::new(),
             dirty: Vec::new(),
             is_dirty: Vec::new(),
+            now: Vec::new(),
             seen: Vec::new(),
             lanes: Box::new(LaneDraws::new(&Rng::new(0), 0, 0)),
             bits: Box::new([0; LANES]),
@@ -448,6 +453,24 @@ impl Default for Lanes {
 }
 
 impl Lanes {
+    /// The runs of the block where event `node` has happened.
+    #[must_use]
+    pub fn happened(&self, node: u32) -> Mask {
+        self.happened.get(node as usize).copied().unwrap_or(NONE)
+    }
+
+    /// The runs where probe `q` holds at the step just computed.
+    #[must_use]
+    pub fn probe_at(&self, q: usize) -> Mask {
+        self.now.get(q).copied().unwrap_or(NONE)
+    }
+
+    /// The runs where probe `q` has held at some step so far.
+    #[must_use]
+    pub fn probe_by(&self, q: usize) -> Mask {
+        self.seen.get(q).copied().unwrap_or(NONE)
+    }
+
     /// The runs of `mask` for which a draw of (`stream`, `t`) comes out true.
     fn draw(&mut self, chance: Chance, stream: u64, t: u32, mask: Mask) -> Mask {
         match chance {
@@ -497,6 +520,8 @@ impl Lanes {
         self.fired.resize(plan.rules.len(), NONE);
         self.seen.clear();
         self.seen.resize(plan.probes.len(), NONE);
+        self.now.clear();
+        self.now.resize(plan.probes.len(), NONE);
         self.valid = valid_mask(count);
         self.wheel.resize_with(plan.horizon as usize + 1, Vec::new);
         self.wheel.iter_mut().for_each(Vec::clear);
@@ -522,7 +547,9 @@ fn valid_mask(count: usize) -> Mask {
     mask
 }
 
-fn ones(mask: &Mask) -> u64 {
+/// The number of runs in `mask`.
+#[must_use]
+pub fn ones(mask: &Mask) -> u64 {
     mask.iter().map(|w| u64::from(w.count_ones())).sum()
 }
 

@@ -245,7 +245,8 @@ pub fn aggregate_with(
             let block_runs = ((b + 1) * BLOCK).min(runs) - b * BLOCK;
             if let Some(plan) = &plan {
                 // It runs the whole model, static part included.
-                plan.block(&mut lanes, &rng, b * BLOCK, block_runs, &mut part.counts);
+                let runs = (b * BLOCK, block_runs);
+                plan.block(&mut lanes, &rng, runs, &mut part.counts, &mut |_, _| {});
             } else {
                 recorder.static_block(block_runs, &mut part.counts, &mut sums);
             }

@@ -7,10 +7,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::bitsim;
 use super::compile::Program;
-use super::montecarlo::{Keyed, fault_error};
+use super::montecarlo::{Engine, Keyed, fault_error};
 use super::sim::{NEVER, Sim};
-use super::stats::BLOCK;
+use super::stats::{BLOCK, Layout};
 use super::sumtree::SumTree;
 use super::{EvalError, Options};
 use crate::limits::Limits;
@@ -106,7 +107,37 @@ pub fn compare(
     options: &Options,
     limits: &Limits,
 ) -> Result<Vec<Difference>, EvalError> {
+    compare_with(a, b, pairs, runs, options, limits, Engine::Fastest)
+}
+
+/// [`compare`] with a choice of simulator (the results are the same).
+///
+/// # Errors
+/// As [`compare`].
+pub fn compare_with(
+    a: &Program<'_>,
+    b: &Program<'_>,
+    pairs: &[Pair],
+    runs: u64,
+    options: &Options,
+    limits: &Limits,
+    engine: Engine,
+) -> Result<Vec<Difference>, EvalError> {
     let runs = if a.random || b.random { runs.max(1) } else { 1 };
+    // Two models of events alone, measured on events and probes, run a block
+    // at a time on the bit-parallel simulator: every measure is 0 or 1, so a
+    // block's sums are counts of runs, the same numbers the runs one by one
+    // would add up.
+    let factor = |m: Measure| matches!(m, Measure::Factor(_));
+    let plans = match engine {
+        Engine::Fastest if !pairs.iter().any(|p| factor(p.a) || factor(p.b)) => {
+            let (la, lb) = (Layout::of(a), Layout::of(b));
+            bitsim::Plan::of(a, &la)
+                .zip(bitsim::Plan::of(b, &lb))
+                .map(|plans| (plans, (la, lb)))
+        }
+        _ => None,
+    };
     super::budget::check(&[a, b], runs, limits)?;
     let blocks = runs.div_ceil(BLOCK);
     let threads = match options.threads {
@@ -124,6 +155,73 @@ pub fn compare(
     // memory does not grow with the runs.
     let totals = std::sync::Mutex::new(SumTree::new(blocks));
     // Each worker returns the fault of the earliest run it saw fail, if any.
+    if let Some(((pa, pb), (la, lb))) = &plans {
+        let work = || {
+            let mut lanes = [bitsim::Lanes::default(), bitsim::Lanes::default()];
+            // The plans count into these too; only the measures are used.
+            let mut counts = [la.counts(), lb.counts()];
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= blocks {
+                    return;
+                }
+                let block = (
+                    index * BLOCK,
+                    ((index + 1) * BLOCK).min(runs) - index * BLOCK,
+                );
+                let mut masks = [
+                    vec![bitsim::Mask::default(); n],
+                    vec![bitsim::Mask::default(); n],
+                ];
+                for (side, plan) in [pa, pb].into_iter().enumerate() {
+                    let masks = &mut masks[side];
+                    plan.block(
+                        &mut lanes[side],
+                        &rng,
+                        block,
+                        &mut counts[side],
+                        &mut |t, l| {
+                            for (i, pair) in pairs.iter().enumerate() {
+                                if pair.step == t {
+                                    let m = if side == 0 { pair.a } else { pair.b };
+                                    masks[i] = match m {
+                                        Measure::Event(node) => l.happened(node),
+                                        Measure::ProbeAt(k) => l.probe_at(k),
+                                        Measure::ProbeBy(k) => l.probe_by(k),
+                                        Measure::Factor(_) => bitsim::Mask::default(),
+                                    };
+                                }
+                            }
+                        },
+                    );
+                }
+                let [ma, mb] = &masks;
+                let count = |m: &bitsim::Mask| bitsim::ones(m) as f64;
+                let sum_a: Vec<f64> = ma.iter().map(count).collect();
+                let sum_b: Vec<f64> = mb.iter().map(count).collect();
+                let sum_d: Vec<f64> = sum_a.iter().zip(&sum_b).map(|(x, y)| x - y).collect();
+                // (A − B)² is 1 exactly in the runs where one of them holds.
+                let sum_dd: Vec<f64> = ma
+                    .iter()
+                    .zip(mb)
+                    .map(|(x, y)| count(&std::array::from_fn(|w| x[w] ^ y[w])))
+                    .collect();
+                if let Ok(mut tree) = totals.lock() {
+                    let _ = tree.add_block(index, [sum_a, sum_b, sum_d].concat(), sum_dd);
+                }
+            }
+        };
+        if threads == 1 {
+            work();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(work);
+                }
+            });
+        }
+        return Ok(differences(totals, n, runs));
+    }
     let work = || -> Option<(u64, EvalError)> {
         let mut sa = Sim::new(a, false);
         let mut sb = Sim::new(b, false);
@@ -189,6 +287,11 @@ pub fn compare(
     if let Some((_, e)) = faults.into_iter().flatten().min_by_key(|(run, _)| *run) {
         return Err(e);
     }
+    Ok(differences(totals, n, runs))
+}
+
+/// The differences from the sums of every block.
+fn differences(totals: std::sync::Mutex<SumTree>, n: usize, runs: u64) -> Vec<Difference> {
     let tree = totals
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -203,7 +306,7 @@ pub fn compare(
             .collect(),
     ];
     let r = runs as f64;
-    Ok((0..n)
+    (0..n)
         .map(|i| {
             let mean = sum[2][i] / r;
             let var = if runs > 1 {
@@ -219,5 +322,5 @@ pub fn compare(
                 runs,
             }
         })
-        .collect())
+        .collect()
 }

@@ -648,3 +648,56 @@ fn full_counts(p: &Program<'_>, runs: u64, seed: u64, layout: &stats::Layout) ->
     rec.flush(&mut counts);
     counts
 }
+
+#[test]
+fn paired_comparisons_of_event_models_agree_between_the_simulators() {
+    use montecarlo::Engine;
+    use paired::{Measure, Pair, compare_with};
+    let limits = Limits::default();
+    for seed in 0..30 {
+        let text = event_model(seed);
+        let (m, sources) = model(&text);
+        let probes: Vec<&Expr> = m.rules.iter().take(2).map(|r| &r.condition).collect();
+        let program = |name: &str| {
+            let id = m.scenario_named(name).expect("the scenario");
+            prepare(&m, &sources, id, &[], &probes, &limits).expect("prepares")
+        };
+        let (a, b) = (program("s"), program("baseline"));
+        let horizon = a.program.horizon;
+        let mut pairs: Vec<Pair> = (0..m.nodes.len() as u32)
+            .map(|n| Pair {
+                a: Measure::Event(n),
+                b: Measure::Event(n),
+                step: n % (horizon + 1),
+            })
+            .collect();
+        for (k, step) in [(0, horizon), (1, horizon / 2)] {
+            pairs.push(Pair {
+                a: Measure::ProbeAt(k),
+                b: Measure::ProbeAt(k),
+                step,
+            });
+            pairs.push(Pair {
+                a: Measure::ProbeBy(k),
+                b: Measure::ProbeAt(k),
+                step,
+            });
+        }
+        let options = Options {
+            seed,
+            threads: 1 + (seed % 2) as usize,
+            ..Options::default()
+        };
+        let run = |engine| {
+            compare_with(
+                &a.program, &b.program, &pairs, 700, &options, &limits, engine,
+            )
+            .expect("compares")
+        };
+        assert_eq!(
+            run(Engine::Fastest),
+            run(Engine::General),
+            "seed {seed}:\n{text}"
+        );
+    }
+}
