@@ -102,11 +102,7 @@ impl RunDraws {
     /// The raw 64 bits of one draw (as [`Rng::bits`]).
     #[must_use]
     pub fn bits(&self, stream: u64, step: u32, purpose: Purpose) -> u64 {
-        let mut v = self.v;
-        v[3] ^= stream;
-        round(&mut v);
-        v[0] ^= stream;
-        finish(v, step, purpose)
+        finish(absorb(self.v, stream), tail(step, purpose))
     }
 
     /// One draw as a number in [0, 1) (as [`Rng::unit`]).
@@ -173,17 +169,7 @@ impl LaneDraws {
 fn lane_bits(v: &[[u64; LANES]; 4], stream: u64, b: u64, out: &mut [u64; LANES]) {
     let [v0, v1, v2, v3] = v;
     for j in 0..LANES {
-        let mut v = [v0[j], v1[j], v2[j], v3[j] ^ stream];
-        round(&mut v);
-        v[0] ^= stream;
-        v[3] ^= b;
-        round(&mut v);
-        v[0] ^= b;
-        v[2] ^= 0xff;
-        round(&mut v);
-        round(&mut v);
-        round(&mut v);
-        out[j] = v[0] ^ v[1] ^ v[2] ^ v[3];
+        out[j] = finish(absorb([v0[j], v1[j], v2[j], v3[j]], stream), b);
     }
 }
 
@@ -201,9 +187,19 @@ fn tail(step: u32, purpose: Purpose) -> u64 {
     (21u64 << 56) | (u64::from(purpose as u8) << 32) | u64::from(step)
 }
 
-/// SipHash's last block, then its finalization (1 compression, 3 final rounds).
-fn finish(mut v: [u64; 4], step: u32, purpose: Purpose) -> u64 {
-    let b = tail(step, purpose);
+/// SipHash's compression of one 8-byte word of the key (the stream).
+#[inline(always)]
+fn absorb(mut v: [u64; 4], word: u64) -> [u64; 4] {
+    v[3] ^= word;
+    round(&mut v);
+    v[0] ^= word;
+    v
+}
+
+/// SipHash's last block `b` (see [`tail`]), then its finalization
+/// (1 compression, 3 final rounds).
+#[inline(always)]
+fn finish(mut v: [u64; 4], b: u64) -> u64 {
     v[3] ^= b;
     round(&mut v);
     v[0] ^= b;

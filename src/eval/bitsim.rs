@@ -203,9 +203,9 @@ impl Plan {
         let count = count.min(BLOCK) as usize;
         let steps = self.horizon as usize + 1;
         let width = steps + 1;
-        let valid = valid_mask(count);
         lanes.reset(self, rng, first_run, count);
-        self.draw_priors(lanes, count);
+        let valid = lanes.valid;
+        self.draw_priors(lanes);
         let mut forced = self.forced.iter().peekable();
         for t in 0..=self.horizon {
             for &node in &lanes.changed {
@@ -254,8 +254,8 @@ impl Plan {
     }
 
     /// Draws every event's prior: those that come true happen at step 0.
-    fn draw_priors(&self, lanes: &mut Lanes, count: usize) {
-        let valid = valid_mask(count);
+    fn draw_priors(&self, lanes: &mut Lanes) {
+        let valid = lanes.valid;
         for &(node, prior, stream) in &self.priors {
             let mask = lanes.draw(prior, stream, 0, valid);
             if mask != NONE {
