@@ -209,9 +209,15 @@ pub fn aggregate_with(
     let next = AtomicU64::new(first_block);
     let rng = Rng::new(options.seed);
     let targets: Vec<u32> = options.explain.iter().map(|n| n.0).collect();
+    // A model of events alone runs whole on the bit-parallel simulator (its
+    // plan needs no factor, so neither a pilot nor a static part).
+    let plan = match engine {
+        Engine::Fastest if targets.is_empty() => bitsim::Plan::of(p, &layout),
+        _ => None,
+    };
     // What no draw reaches is computed once; runs then compute only the rest.
     // Explanations follow chains through both parts, so they run everything.
-    let traj = if p.split.node.iter().any(|&s| s) {
+    let traj = if plan.is_none() && p.split.node.iter().any(|&s| s) {
         Some(Trajectory::compute(p, !targets.is_empty()).map_err(|f| fault_error(p, 0, f))?)
     } else {
         None
@@ -222,10 +228,6 @@ pub fn aggregate_with(
         pilot(p, &mut layout, which, &rng, runs.min(BLOCK))?;
     }
     let layout = layout;
-    let plan = match engine {
-        Engine::Fastest if targets.is_empty() => bitsim::Plan::of(p, &layout),
-        _ => None,
-    };
     let tree = Mutex::new(SumTree::new(blocks_of(runs)));
     let work = || {
         let mut sim = Sim::with_part(p, !targets.is_empty(), which);
