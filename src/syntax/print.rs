@@ -27,9 +27,11 @@ const WIDTH: usize = 100;
 /// comments and the blank lines between statements).
 #[must_use]
 pub fn format(parsed: &Parsed, source: &str) -> String {
+    let code = CodeMap::new(source, &parsed.comments);
     let mut p = Printer {
         lines: Vec::new(),
         depth: 0,
+        code: &code,
     };
     let mut prev: Option<&Item> = None;
     for item in &parsed.ast.items {
@@ -44,7 +46,7 @@ pub fn format(parsed: &Parsed, source: &str) -> String {
         }
         prev = Some(item);
     }
-    render(&p.lines, &parsed.comments, source)
+    render(&p.lines, &parsed.comments, &code, source)
 }
 
 /// Formats an expression on its own (used in reports that quote a model).
@@ -79,12 +81,13 @@ struct Line {
     closing: bool,
 }
 
-struct Printer {
+struct Printer<'c> {
     lines: Vec<Line>,
     depth: usize,
+    code: &'c CodeMap<'c>,
 }
 
-impl Printer {
+impl Printer<'_> {
     fn line(&mut self, text: String, anchor: u32, spans: Vec<(u32, u32)>) {
         self.lines.push(Line {
             depth: self.depth,
@@ -94,6 +97,22 @@ impl Printer {
             blank: Blank::Keep,
             closing: false,
         });
+    }
+
+    /// A line whose first span (at `anchor`) follows `keywords` tokens of its
+    /// own that the tree keeps no span of (`horizon`, `source`, `prior =`): the
+    /// line stands for the source from the first of them, so that a comment
+    /// among them stays with it.
+    fn keyword_line(
+        &mut self,
+        text: String,
+        anchor: u32,
+        keywords: usize,
+        mut spans: Vec<(u32, u32)>,
+    ) {
+        let start = self.code.tokens_before(anchor, keywords);
+        spans.push((start, anchor));
+        self.line(text, start, spans);
     }
 
     fn close(&mut self, end: u32) {
@@ -156,15 +175,32 @@ impl Printer {
                     ),
                     *span,
                 ),
-                Setting::Horizon(d) => (format!("horizon {}", duration(d)), d.span),
+                Setting::Horizon(d) => {
+                    self.keyword_line(
+                        format!("horizon {}", duration(d)),
+                        d.span.start,
+                        1,
+                        vec![(d.span.start, d.span.end)],
+                    );
+                    continue;
+                }
                 Setting::Stop { eps, span } => {
                     (format!("stop when steady {}", number(eps.value)), *span)
                 }
-                Setting::Scale(ScaleDecl::Named(n)) => (format!("scale {}", n.name), n.span),
+                Setting::Scale(ScaleDecl::Named(n)) => {
+                    self.keyword_line(
+                        format!("scale {}", n.name),
+                        n.span.start,
+                        1,
+                        vec![(n.span.start, n.span.end)],
+                    );
+                    continue;
+                }
                 Setting::Scale(ScaleDecl::Words { words, span }) => {
-                    self.line(
+                    self.keyword_line(
                         "scale {".to_string(),
                         span.start,
+                        1,
                         vec![(span.start, span.start + 1)],
                     );
                     self.open_block();
@@ -218,7 +254,7 @@ impl Printer {
         if let Some(d) = &n.derived {
             head.push_str(" := ");
             write_expr(&mut head, d, 0);
-            spans.push((d.span.start, d.span.end));
+            spans.push((self.code.tokens_before(d.span.start, 2), d.span.end));
         }
         let mut attrs: Vec<&NodeAttr> = n.attrs.iter().collect();
         attrs.sort_by_key(|a| a.rank());
@@ -230,7 +266,7 @@ impl Printer {
                 NodeAttr::Value(e) => {
                     head.push_str(" = ");
                     write_expr(&mut head, e, 0);
-                    spans.push((span.start, span.end));
+                    spans.push((self.code.tokens_before(span.start, 1), span.end));
                 }
                 NodeAttr::Range { lo, hi, .. } => {
                     head.push_str(" in [");
@@ -258,16 +294,16 @@ impl Printer {
         self.depth += 1;
         for a in rest {
             let span = a.span();
-            let text = match a {
-                NodeAttr::Prior(e) => format!("prior = {}", expr_to_string(e)),
-                NodeAttr::Hazard(e) => format!("hazard = {}", expr_to_string(e)),
-                NodeAttr::Description(s) => quote(&s.value),
-                NodeAttr::Source(s) => format!("source {}", quote(&s.value)),
+            // `prior = …`, `hazard = …` and `source …` begin at keywords before
+            // the span the tree keeps.
+            let (text, keywords) = match a {
+                NodeAttr::Prior(e) => (format!("prior = {}", expr_to_string(e)), 2),
+                NodeAttr::Hazard(e) => (format!("hazard = {}", expr_to_string(e)), 2),
+                NodeAttr::Description(s) => (quote(&s.value), 0),
+                NodeAttr::Source(s) => (format!("source {}", quote(&s.value)), 1),
                 NodeAttr::Value(_) | NodeAttr::Range { .. } => continue,
             };
-            // `prior = …` and `hazard = …` begin at their keyword, before the
-            // expression's span: anchor at the expression so comments stay put.
-            self.line(text, span.start, vec![(span.start, span.end)]);
+            self.keyword_line(text, span.start, keywords, vec![(span.start, span.end)]);
             if let Some(l) = self.lines.last_mut() {
                 l.blank = Blank::Never;
             }
@@ -292,9 +328,10 @@ impl Printer {
         };
         let mut cond = format!("{kind} ");
         write_expr(&mut cond, &r.condition, 0);
-        self.line(
+        self.keyword_line(
             cond,
             r.condition.span.start,
+            1,
             vec![(r.condition.span.start, r.condition.span.end)],
         );
         self.no_blank();
@@ -306,7 +343,12 @@ impl Printer {
             match a {
                 RuleAttr::Likelihood(l) => {
                     push_word(&mut clause, &likelihood(l));
-                    clause_spans.push((l.span().start, l.span().end));
+                    // `p = …` begins two tokens before its expression.
+                    let start = match l {
+                        Likelihood::P(e) => self.code.tokens_before(e.span.start, 2),
+                        Likelihood::Word(w) => w.span.start,
+                    };
+                    clause_spans.push((start, l.span().end));
                 }
                 RuleAttr::Delay(d) => {
                     push_word(&mut clause, &delay(d));
@@ -328,13 +370,14 @@ impl Printer {
                     text.push_str(&clause);
                     spans.extend(clause_spans);
                 }
-                self.line(text, s, spans);
+                self.keyword_line(text, s, 1, spans);
                 self.no_blank();
             }
             Effects::OneOf { branches, span } => {
-                self.line(
+                self.keyword_line(
                     "then one of {".to_string(),
                     span.start,
+                    1,
                     vec![(span.start, span.start)],
                 );
                 self.no_blank();
@@ -354,9 +397,10 @@ impl Printer {
         }
         for a in &r.attrs {
             if let RuleAttr::Source(s) = a {
-                self.line(
+                self.keyword_line(
                     format!("source {}", quote(&s.value)),
                     s.span.start,
+                    1,
                     vec![(s.span.start, s.span.end)],
                 );
                 self.no_blank();
@@ -447,7 +491,9 @@ impl Printer {
                     continue;
                 }
             };
-            self.line(text, span.start, vec![(span.start, span.end)]);
+            // A scenario's `horizon` keyword is before its duration's span.
+            let keywords = usize::from(matches!(item, ScenarioItem::Horizon(_)));
+            self.keyword_line(text, span.start, keywords, vec![(span.start, span.end)]);
         }
         self.first_in_block(first);
         self.depth -= 1;
@@ -737,20 +783,42 @@ fn write_operand(out: &mut String, e: &Expr) {
 // ------------------------------------------------------------------ comments
 
 /// Joins the lines and puts the comments back.
-fn render(lines: &[Line], comments: &[Comment], source: &str) -> String {
+///
+/// A comment is never printed where it could change what follows it: a
+/// comment that had code before it on its line goes at the end of one printed
+/// line (the one holding the code it sat among), any other comment on a line
+/// of its own before the printed line holding the code that followed it. A
+/// line comment always ends its printed line: comments that trailed it move to
+/// lines of their own below it, where formatting again leaves them.
+fn render(lines: &[Line], comments: &[Comment], code: &CodeMap<'_>, source: &str) -> String {
+    let locate = Locator::new(lines);
     let mut leading: Vec<Vec<&Comment>> = (0..=lines.len()).map(|_| Vec::new()).collect();
     let mut trailing: Vec<Vec<&Comment>> = (0..lines.len()).map(|_| Vec::new()).collect();
     for c in comments {
-        let start = c.start as u32;
-        if code_before_on_line(source, c.start) {
-            trailing[trailing_line(lines, source, start)].push(c);
+        if lines.is_empty() {
+            leading[0].push(c);
+        } else if code.before_on_line(c.start) {
+            // Between two tokens of one source line, the comment goes with the
+            // line printing the token after it; otherwise with the code before.
+            let at = match code.after_on_line(c.end) {
+                Some(next) => locate.line_of(next),
+                None => locate.line_of(code.last_before(c.start)),
+            };
+            trailing[at].push(c);
         } else {
-            let end = c.end as u32;
-            let at = lines
-                .iter()
-                .position(|l| l.anchor >= end)
-                .unwrap_or(lines.len());
+            let at = code
+                .first_after(c.end)
+                .map_or(lines.len(), |next| locate.line_of(next));
             leading[at].push(c);
+        }
+    }
+    // What trails a line comment cannot stay on its line: it leads the next.
+    for i in 0..lines.len() {
+        if let Some(k) = trailing[i].iter().position(|c| c.kind == CommentKind::Line) {
+            let moved = trailing[i].split_off(k + 1);
+            if !moved.is_empty() {
+                leading[i + 1].splice(0..0, moved);
+            }
         }
     }
     let mut out = String::new();
@@ -806,6 +874,183 @@ fn render(lines: &[Line], comments: &[Comment], source: &str) -> String {
     out
 }
 
+/// Where the code is in the source: every byte that is neither white space nor
+/// part of a comment.
+struct CodeMap<'s> {
+    source: &'s [u8],
+    /// Byte ranges of the comments, in order.
+    comments: Vec<(usize, usize)>,
+}
+
+impl<'s> CodeMap<'s> {
+    fn new(source: &'s str, comments: &[Comment]) -> CodeMap<'s> {
+        CodeMap {
+            source: source.as_bytes(),
+            comments: comments.iter().map(|c| (c.start, c.end)).collect(),
+        }
+    }
+
+    /// The comment covering byte `i`, if any.
+    fn comment_at(&self, i: usize) -> Option<(usize, usize)> {
+        let k = self.comments.partition_point(|&(s, _)| s <= i);
+        let (s, e) = *self.comments.get(k.checked_sub(1)?)?;
+        (s <= i && i < e).then_some((s, e))
+    }
+
+    /// Whether code precedes `pos` on its line.
+    fn before_on_line(&self, pos: usize) -> bool {
+        let mut i = pos;
+        while i > 0 {
+            if let Some((s, _)) = self.comment_at(i - 1) {
+                i = s;
+                continue;
+            }
+            match self.source[i - 1] {
+                b'\n' => return false,
+                b if b.is_ascii_whitespace() => i -= 1,
+                _ => return true,
+            }
+        }
+        false
+    }
+
+    /// The first code byte at or after `pos` on its line.
+    fn after_on_line(&self, pos: usize) -> Option<usize> {
+        self.scan_forward(pos, true)
+    }
+
+    /// The first code byte at or after `pos`.
+    fn first_after(&self, pos: usize) -> Option<usize> {
+        self.scan_forward(pos, false)
+    }
+
+    fn scan_forward(&self, pos: usize, same_line: bool) -> Option<usize> {
+        let mut i = pos;
+        while i < self.source.len() {
+            if let Some((_, e)) = self.comment_at(i) {
+                // Code after a comment that ends on a later line is not on the
+                // line the comment began on, but it is on the line it ended on,
+                // which is the one that matters here.
+                i = e;
+                continue;
+            }
+            match self.source[i] {
+                b'\n' if same_line => return None,
+                b if b.is_ascii_whitespace() => i += 1,
+                _ => return Some(i),
+            }
+        }
+        None
+    }
+
+    /// The start of the `n`th token before `pos`, skipping white space and
+    /// comments; `pos` itself when the source has no such tokens (a tree
+    /// built by a program rather than parsed from this text).
+    fn tokens_before(&self, pos: u32, n: usize) -> u32 {
+        let mut i = (pos as usize).min(self.source.len());
+        for _ in 0..n {
+            while i > 0 {
+                if let Some((s, _)) = self.comment_at(i - 1) {
+                    i = s;
+                } else if self.source[i - 1].is_ascii_whitespace() {
+                    i -= 1;
+                } else {
+                    break;
+                }
+            }
+            if i == 0 {
+                return pos;
+            }
+            if is_word_byte(self.source[i - 1]) {
+                while i > 0 && is_word_byte(self.source[i - 1]) {
+                    i -= 1;
+                }
+            } else {
+                i -= 1;
+            }
+        }
+        // Only keywords and ASCII punctuation are stepped over, so `i` is on a
+        // character boundary; anything else means the text is not the tree's.
+        let boundary = self.source.get(i).is_none_or(|&b| (b as i8) >= -0x40);
+        match u32::try_from(i) {
+            Ok(start) if boundary => start,
+            _ => pos,
+        }
+    }
+
+    /// The last code byte before `pos` (0 when there is none).
+    fn last_before(&self, pos: usize) -> usize {
+        let mut i = pos;
+        while i > 0 {
+            if let Some((s, _)) = self.comment_at(i - 1) {
+                i = s;
+                continue;
+            }
+            if !self.source[i - 1].is_ascii_whitespace() {
+                return i - 1;
+            }
+            i -= 1;
+        }
+        0
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Finds the printed line that holds a given source byte.
+struct Locator {
+    /// Every printed source range, by start: (start, end, line).
+    spans: Vec<(u32, u32, usize)>,
+    /// Every line's anchor, sorted: (anchor, line).
+    anchors: Vec<(u32, usize)>,
+}
+
+impl Locator {
+    fn new(lines: &[Line]) -> Locator {
+        let mut spans: Vec<(u32, u32, usize)> = lines
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| l.spans.iter().map(move |&(s, e)| (s, e, i)))
+            .filter(|&(s, e, _)| s < e)
+            .collect();
+        spans.sort_unstable();
+        let mut anchors: Vec<(u32, usize)> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.anchor, i))
+            .collect();
+        anchors.sort_unstable();
+        Locator { spans, anchors }
+    }
+
+    /// The line printing byte `pos`: the one whose printed range covers it
+    /// (the innermost, when ranges nest), else the line of the latest anchor at
+    /// or before it, else the first line.
+    fn line_of(&self, pos: usize) -> usize {
+        let pos = u32::try_from(pos).unwrap_or(u32::MAX);
+        let k = self.spans.partition_point(|&(s, _, _)| s <= pos);
+        // Ranges starting at or before `pos`, latest first: the first that
+        // still covers it is the innermost. Printed ranges of one line never
+        // nest and those of different lines seldom do, so a handful suffice.
+        let covering = self.spans[..k]
+            .iter()
+            .rev()
+            .take(8)
+            .find(|&&(_, e, _)| pos < e)
+            .map(|&(_, _, line)| line);
+        if let Some(line) = covering {
+            return line;
+        }
+        let k = self.anchors.partition_point(|&(a, _)| a <= pos);
+        k.checked_sub(1)
+            .and_then(|k| self.anchors.get(k))
+            .or_else(|| self.anchors.first())
+            .map_or(0, |&(_, line)| line)
+    }
+}
+
 fn push_comment(out: &mut String, source: &str, c: &Comment, depth: usize) {
     let text = comment_text(source, c);
     match c.kind {
@@ -826,44 +1071,6 @@ fn push_comment(out: &mut String, source: &str, c: &Comment, depth: usize) {
 
 fn comment_text<'s>(source: &'s str, c: &Comment) -> &'s str {
     source.get(c.start..c.end).unwrap_or("").trim_end()
-}
-
-/// Whether code precedes `pos` on its line (so a comment there trails it).
-fn code_before_on_line(source: &str, pos: usize) -> bool {
-    let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
-    !source[line_start..pos].trim().is_empty() && !ends_in_comment(&source[line_start..pos])
-}
-
-/// A line whose text before `pos` is itself a block comment: what follows is not
-/// after code.
-fn ends_in_comment(before: &str) -> bool {
-    let t = before.trim();
-    t.starts_with("/*") && t.ends_with("*/")
-}
-
-/// The line a trailing comment at `pos` belongs to: the one that printed the code
-/// right before it; failing that, the last line that starts before it.
-fn trailing_line(lines: &[Line], source: &str, pos: u32) -> usize {
-    let mut best: Option<(u32, usize)> = None;
-    for (i, l) in lines.iter().enumerate() {
-        for &(_, end) in &l.spans {
-            if end <= pos
-                && source
-                    .get(end as usize..pos as usize)
-                    .is_some_and(|gap| !gap.contains('\n'))
-            {
-                // The latest end wins; among equals, the later line (a closing
-                // brace after its block's last statement).
-                if best.is_none_or(|(e, _)| end >= e) {
-                    best = Some((end, i));
-                }
-            }
-        }
-    }
-    if let Some((_, i)) = best {
-        return i;
-    }
-    lines.iter().rposition(|l| l.anchor <= pos).unwrap_or(0)
 }
 
 /// Whether the source has an empty line just before `pos` (ignoring the

@@ -11,6 +11,8 @@ use std::process::{Command, Output};
 
 use super::whatif;
 
+mod formatter;
+
 /// A fresh folder for one test.
 fn folder(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("whatif-hostile-{name}-{}", std::process::id()));
