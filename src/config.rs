@@ -87,12 +87,35 @@ pub fn valid_confidence(c: f64) -> bool {
     c > 0.0 && c < 1.0
 }
 
-/// The nearest `whatif.toml` from the folder `dir` upward, if any.
+/// The nearest `whatif.toml` from the folder `dir` upward, if any: whatever
+/// that name holds (a folder, a FIFO, a broken link) marks the project's root,
+/// so that it cannot silently move the root up; reading it then says what is
+/// wrong with it.
 #[must_use]
 pub fn find(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .map(|d| d.join(FILE_NAME))
-        .find(|f| f.is_file())
+        .find(|f| f.symlink_metadata().is_ok())
+}
+
+/// A count as written in the environment or on the command line: a whole
+/// number, also in scientific notation (`100000`, `1e5`, `1.5e6`).
+#[must_use]
+pub fn parse_count(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<u64>() {
+        return Some(n);
+    }
+    // Only a number with an exponent: `2.5` or `1e-3` is no count, and
+    // `inf` or `NaN` are not numbers here.
+    if !t.contains(['e', 'E']) || !t.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let v: f64 = t.parse().ok()?;
+    // 2^64, the first float past every u64.
+    let whole = v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 18_446_744_073_709_551_616.0;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    whole.then_some(v as u64)
 }
 
 /// A problem in a `whatif.toml`.
@@ -168,7 +191,7 @@ struct Raw {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEval {
-    runs: Option<u64>,
+    runs: Option<Spanned<u64>>,
     seed: Option<u64>,
     threads: Option<usize>,
     confidence: Option<Spanned<f64>>,
@@ -246,8 +269,15 @@ pub fn parse(file: FileId, text: &str) -> Result<Config, Vec<ConfigError>> {
         });
         None
     };
+    let mut zero_runs = None;
     if let Some(eval) = raw.eval {
-        config.runs = eval.runs;
+        config.runs = eval.runs.and_then(|runs| {
+            if *runs.get_ref() == 0 {
+                zero_runs = Some(runs.span());
+                return None;
+            }
+            Some(*runs.get_ref())
+        });
         config.seed = eval.seed;
         config.threads = eval.threads;
         config.confidence = confidence("eval.confidence", eval.confidence);
@@ -255,9 +285,25 @@ pub fn parse(file: FileId, text: &str) -> Result<Config, Vec<ConfigError>> {
     if let Some(test) = raw.test {
         config.test_confidence = confidence("test.confidence", test.confidence);
     }
+    if let Some(span) = zero_runs {
+        errors.push(ConfigError::BadValue {
+            at: at(span),
+            key: "eval.runs".to_string(),
+            problem: "must be at least 1: an evaluation needs a run".to_string(),
+            help: None,
+        });
+    }
     for (key, value) in raw.limits.unwrap_or_default() {
         match Limit::ALL.iter().find(|l| l.key() == key.get_ref()) {
-            Some(&limit) => config.limits.push((limit, *value.get_ref())),
+            Some(&limit) => match limit.refuse(*value.get_ref()) {
+                None => config.limits.push((limit, *value.get_ref())),
+                Some(why) => errors.push(ConfigError::BadValue {
+                    at: at(value.span()),
+                    key: format!("limits.{}", key.get_ref()),
+                    problem: why,
+                    help: None,
+                }),
+            },
             None => {
                 let names: Vec<&str> = Limit::ALL.iter().map(|l| l.key()).collect();
                 let help = crate::check::did_you_mean(key.get_ref(), names.iter().copied())
@@ -369,6 +415,16 @@ mod tests {
     /// The (line, column) an error points at.
     fn where_(text: &str, e: &ConfigError) -> (usize, usize) {
         crate::span::line_col(text, e.span().start as usize)
+    }
+
+    #[test]
+    fn counts_may_be_written_with_an_exponent() {
+        assert_eq!(parse_count("100000000000"), Some(100_000_000_000));
+        assert_eq!(parse_count("1e11"), Some(100_000_000_000));
+        assert_eq!(parse_count(" 2.5E3 "), Some(2500));
+        for bad in ["2.5", "1e-3", "-1", "inf", "NaN", "1e20", "e5", "", "1e11x"] {
+            assert_eq!(parse_count(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -28,6 +28,12 @@ pub struct Limits {
     pub memory: u64,
 }
 
+/// The deepest nesting any setting allows. Every stage that walks an
+/// expression tree recurses as deep as the tree, so the depth limit is what
+/// keeps the stack bounded: the command line runs on a thread whose stack holds
+/// a tree this deep, and the library reads a larger `depth` as this one.
+pub const MAX_DEPTH: usize = 10_000;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -143,6 +149,28 @@ impl Limit {
         format!("{shown} {} of memory", units[unit])
     }
 
+    /// The largest value the limit may be set to, where there is one: the
+    /// depth is bounded by the stack (see [`MAX_DEPTH`]).
+    #[must_use]
+    pub fn ceiling(self) -> Option<u64> {
+        match self {
+            Limit::Depth => u64::try_from(MAX_DEPTH).ok(),
+            _ => None,
+        }
+    }
+
+    /// Why a value for this limit is refused, if it is (above its ceiling),
+    /// to follow the limit's name: "can be at most …".
+    #[must_use]
+    pub fn refuse(self, value: u64) -> Option<String> {
+        let ceiling = self.ceiling()?;
+        (value > ceiling).then(|| {
+            format!(
+                "can be at most {ceiling}: a deeper tree would overflow the stack of the stages that walk it"
+            )
+        })
+    }
+
     /// The limit's value in `limits`.
     #[must_use]
     pub fn value(self, limits: &Limits) -> u64 {
@@ -167,7 +195,7 @@ impl Limits {
         let size = usize::try_from(value).unwrap_or(usize::MAX);
         match limit {
             Limit::SourceBytes => self.source_bytes = size,
-            Limit::Depth => self.depth = size,
+            Limit::Depth => self.depth = size.min(MAX_DEPTH),
             Limit::Nodes => self.nodes = size,
             Limit::Rules => self.rules = size,
             Limit::Imports => self.imports = size,

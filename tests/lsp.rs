@@ -451,6 +451,58 @@ fn bad_input_gets_an_answer_not_a_crash() {
     client.shutdown_and_exit();
 }
 
+/// Hostile documents (issue "Hostile input, second round"): 20,000 prefix
+/// operators used to overflow the stack and kill the server, and a chain of
+/// 20,000 `extends` to hang it in a cubic check. Each gets its diagnostics,
+/// and the server answers after them.
+#[test]
+fn the_server_survives_hostile_documents() {
+    let mut client = Client::start();
+    client.request("initialize", json!({"processId": null, "capabilities": {}}));
+    client.notify("initialized", json!({}));
+    let header = "model \"m\" { horizon 5 }\n";
+    let mut chain = format!("{header}param p = 0.5\nscenario s0 {{ set p = 0.1 }}\n");
+    for i in 1..20_000 {
+        chain += &format!("scenario s{i} extends s{} {{ }}\n", i - 1);
+    }
+    let cases = [
+        format!("{header}param p = {}1\n", "-".repeat(20_000)),
+        format!("{header}event e\nevent f := {}e\n", "not ".repeat(20_000)),
+        chain,
+    ];
+    for (version, text) in cases.iter().enumerate() {
+        let version = i64::try_from(version).unwrap_or(0) + 1;
+        let uri = format!("untitled:hostile-{version}");
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "whatif", "version": version, "text": text}}),
+        );
+        let diagnostics = client.diagnostics(&uri, version);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d["code"] == json!("whatif::limit::depth")),
+            "{diagnostics:#?}"
+        );
+    }
+    // A document that is not a file (an editor's untitled buffer) cannot
+    // import, and is told why in those words, not as standard input.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": "untitled:imports", "languageId": "whatif", "version": 1,
+               "text": "model \"m\" { horizon 5 }\nimport \"lib.whatif\"\n"}}),
+    );
+    let diagnostics = client.diagnostics("untitled:imports", 1);
+    let message = diagnostics
+        .first()
+        .and_then(|d| d["message"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("not a file on disk"), "{message}");
+    assert!(!message.contains("standard input"), "{message}");
+    client.shutdown_and_exit();
+}
+
 #[test]
 fn exit_without_shutdown_is_an_error() {
     let mut client = Client::start();

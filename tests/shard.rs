@@ -171,7 +171,7 @@ fn merge_refuses_missing_duplicate_and_foreign_shards() {
     let newer = dir.join("newer.json");
     std::fs::write(
         &newer,
-        text.replacen("\"version\":1,", "\"version\":99,", 1),
+        text.replacen("\"version\":2,", "\"version\":99,", 1),
     )
     .expect("written");
     let newer = newer.display().to_string();

@@ -413,6 +413,23 @@ pub enum CheckError {
         /// The cycle, in order.
         chain: String,
     },
+    /// A chain of `extends` longer than the depth limit.
+    #[error("`{name}` extends a chain of more than {limit} scenarios")]
+    #[diagnostic(
+        code(whatif::limit::depth),
+        help(
+            "every scenario of a chain is resolved through all of its ancestors: make some scenarios extend an earlier one, or raise the limit with `--max-depth`"
+        )
+    )]
+    ExtendsTooDeep {
+        /// The `extends` clause past the limit.
+        #[label("one level too many")]
+        at: Span,
+        /// The scenario.
+        name: String,
+        /// The limit.
+        limit: usize,
+    },
     /// `scenario baseline`.
     #[error("`baseline` is the model without interventions and cannot be redefined")]
     #[diagnostic(code(whatif::check::baseline), help("choose another name"))]
@@ -781,6 +798,7 @@ impl CheckError {
             | E::ReversedSteps { at, .. }
             | E::AfterHorizon { at, .. }
             | E::ExtendsCycle { at, .. }
+            | E::ExtendsTooDeep { at, .. }
             | E::BaselineDefined { at }
             | E::DivisionByZero { at }
             | E::NonFinite { at, .. }

@@ -52,15 +52,13 @@ impl<'a> Checker<'a> {
             m.nodes = nodes;
         }
         // Each tree is dropped once converted, so the trees and the model never
-        // both hold every rule. Converted from the last (the order diagnostics
-        // have always come in), then reversed into declaration (and id) order.
-        let mut top_rules = top_rules;
+        // both hold every rule. Converted in declaration (and id) order, so
+        // that the budget of suggestions goes to the first unknown names.
         // Sized once: a vector that doubles holds both buffers at its peak.
         let mut rules: Vec<Rule> = Vec::with_capacity(top_rules.len() + self.rule_sites.len());
-        while let Some(decl) = top_rules.pop() {
+        for decl in top_rules {
             rules.push(self.rule(&decl, None));
         }
-        rules.reverse();
         for i in 0..self.rule_sites.len() {
             let (decl, scenario) = self.rule_sites[i];
             rules.push(self.rule(decl, scenario));
@@ -74,7 +72,7 @@ impl<'a> Checker<'a> {
         if let Some(m) = self.model.as_mut() {
             m.scenarios.extend(scenarios);
         }
-        self.extends_cycles();
+        self.extends_chains();
         let expectations: Vec<Expectation> = self
             .expect_sites
             .clone()
@@ -750,14 +748,20 @@ impl<'a> Checker<'a> {
         if let Some(&(id, _)) = self.scenarios.get(&*name.name) {
             return Some(id);
         }
-        let help =
+        let help = if self.may_suggest() {
             did_you_mean(&name.name, self.scenarios.keys().map(String::as_str)).or_else(|| {
                 let mut known: Vec<&str> = self.scenarios.keys().map(String::as_str).collect();
                 known.sort_unstable();
                 let more = if known.len() > 10 { ", …" } else { "" };
                 known.truncate(10);
                 Some(format!("the scenarios are {}{more}", known.join(", ")))
-            });
+            })
+        } else {
+            Some(
+                "name a scenario declared with `scenario NAME { … }`, or check the spelling"
+                    .to_string(),
+            )
+        };
         self.error(CheckError::UnknownName {
             at: name.span,
             what: "scenario",
@@ -771,7 +775,10 @@ impl<'a> Checker<'a> {
         if let Some(&(id, _)) = self.rules.get(&*name.name) {
             return Some(id);
         }
-        let help = did_you_mean(&name.name, self.rules.keys().map(String::as_str)).or_else(|| {
+        let searched = self
+            .may_suggest()
+            .then(|| did_you_mean(&name.name, self.rules.keys().map(String::as_str)));
+        let help = searched.flatten().or_else(|| {
             Some("name a rule declared with `rule NAME: …`, or check the spelling".to_string())
         });
         self.error(CheckError::UnknownName {
@@ -1066,40 +1073,71 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn extends_cycles(&mut self) {
+    /// Cycles of `extends`, and chains longer than the depth limit: in one
+    /// pass over the scenarios, each visited once (a chain of 20,000 took
+    /// a cubic time when each scenario walked its own).
+    fn extends_chains(&mut self) {
         let Some(model) = self.model.as_ref() else {
             return;
         };
+        const UNSEEN: usize = usize::MAX;
+        const ON_PATH: usize = usize::MAX - 1;
+        // Per scenario: its depth (ancestors) once known.
+        let mut depth = vec![UNSEEN; model.scenarios.len()];
         let mut reports = Vec::new();
-        let mut in_reported_cycle: Vec<usize> = Vec::new();
-        for (i, s) in model.scenarios.iter().enumerate() {
-            if in_reported_cycle.contains(&i) {
+        let mut path: Vec<usize> = Vec::new();
+        for start in 0..model.scenarios.len() {
+            if depth[start] != UNSEEN {
                 continue;
             }
-            let mut seen = vec![i];
-            let mut at = s.extends;
-            while let Some(p) = at {
-                if p.index() == i {
-                    let chain: Vec<&str> = seen
-                        .iter()
-                        .chain([&i])
-                        .map(|&k| model.scenarios[k].name.as_str())
-                        .collect();
+            // Walk up to a scenario whose depth is known, a root, or a
+            // scenario already on this walk (a cycle).
+            let mut at = Some(start);
+            while let Some(i) = at {
+                match depth[i] {
+                    UNSEEN => {
+                        depth[i] = ON_PATH;
+                        path.push(i);
+                        at = model.scenarios[i].extends.map(ScenarioId::index);
+                    }
+                    ON_PATH => {
+                        let from = path.iter().position(|&k| k == i).unwrap_or(0);
+                        let cycle: Vec<&str> = path[from..]
+                            .iter()
+                            .chain([&i])
+                            .map(|&k| model.scenarios[k].name.as_str())
+                            .collect();
+                        let site = self.scenario_sites[i - 1];
+                        let span = site.extends.as_ref().map_or(site.name.span, |e| e.span);
+                        reports.push(CheckError::ExtendsCycle {
+                            at: span,
+                            name: model.scenarios[i].name.clone(),
+                            chain: cycle.join(" → "),
+                        });
+                        // The cycle's scenarios count as roots from now on.
+                        for &k in &path[from..] {
+                            depth[k] = 0;
+                        }
+                        path.truncate(from);
+                        at = None;
+                    }
+                    _ => at = None,
+                }
+            }
+            // Unwind: each scenario is one deeper than the one it extends.
+            while let Some(i) = path.pop() {
+                let parent = model.scenarios[i].extends.map(ScenarioId::index);
+                let d = parent.map_or(0, |p| depth[p].saturating_add(1));
+                depth[i] = d;
+                if d == self.limits.depth {
                     let site = self.scenario_sites[i - 1];
                     let span = site.extends.as_ref().map_or(site.name.span, |e| e.span);
-                    reports.push(CheckError::ExtendsCycle {
+                    reports.push(CheckError::ExtendsTooDeep {
                         at: span,
-                        name: s.name.clone(),
-                        chain: chain.join(" → "),
+                        name: model.scenarios[i].name.clone(),
+                        limit: self.limits.depth,
                     });
-                    in_reported_cycle.extend(seen.iter().copied());
-                    break;
                 }
-                if seen.contains(&p.index()) {
-                    break;
-                }
-                seen.push(p.index());
-                at = model.scenarios[p.index()].extends;
             }
         }
         self.errors.extend(reports);

@@ -3,6 +3,7 @@
 //! Inference is bottom-up; an error yields a placeholder of unknown type, which
 //! no later check complains about, so one mistake gives one diagnostic.
 
+use super::error::Num;
 use super::model::{ArithOp, Expr, ExprKind, Func, NodeId, StepSize, Steps};
 use super::{CheckError, Checker, Symbol, did_you_mean};
 use crate::span::Span;
@@ -65,6 +66,19 @@ impl Checker<'_> {
         if name.len() > super::LONGEST_SUGGESTED {
             return None;
         }
+        let key = format!("{}\0{name}", scope.actor.unwrap_or(""));
+        if let Some(known) = self.suggested.borrow().get(&key) {
+            return known.clone();
+        }
+        if !self.may_suggest() {
+            return None;
+        }
+        let found = self.search_suggestion(name, scope);
+        self.suggested.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn search_suggestion(&self, name: &str, scope: Scope<'_>) -> Option<String> {
         let prefix = scope.actor.map(|a| format!("{a}."));
         let candidates: Vec<&str> = self
             .symbols
@@ -263,6 +277,21 @@ impl Checker<'_> {
                 help: format!("write `{}`", call_form(name)),
             });
             return (placeholder, None);
+        }
+        // `clamp(x, 5, 1)` has no value to keep x in; bounds that are numbers
+        // are checked here, others when they are computed.
+        if func == Func::Clamp
+            && let (Some(ExprKind::Num(lo)), Some(ExprKind::Num(hi))) =
+                (args.get(1).map(|a| &a.kind), args.get(2).map(|a| &a.kind))
+            && lo > hi
+        {
+            self.error(CheckError::BadRange {
+                at: span,
+                lo: Num(*lo),
+                hi: Num(*hi),
+                problem: "reversed",
+                help: "write the lower bound first: `clamp(x, lo, hi)`",
+            });
         }
         (
             Expr {

@@ -308,6 +308,13 @@ impl Func {
     #[must_use]
     pub fn apply(self, args: &[f64]) -> f64 {
         let a = args.first().copied().unwrap_or(f64::NAN);
+        // A value that is not finite is reported where it arises: `min`,
+        // `max` and `clamp` would otherwise hide it (min(NaN, 1) is 1,
+        // clamp(ln(0), 0, 1) is 0). So are bounds that `clamp` cannot honour.
+        let choosing = matches!(self, Func::Min | Func::Max | Func::Clamp);
+        if choosing && args.iter().any(|v| !v.is_finite()) {
+            return f64::NAN;
+        }
         match self {
             Func::Min => args.iter().copied().fold(f64::INFINITY, f64::min),
             Func::Max => args.iter().copied().fold(f64::NEG_INFINITY, f64::max),
@@ -321,7 +328,7 @@ impl Func {
                     args.get(1).copied().unwrap_or(a),
                     args.get(2).copied().unwrap_or(a),
                 );
-                a.max(lo).min(hi)
+                if lo > hi { f64::NAN } else { a.max(lo).min(hi) }
             }
         }
     }

@@ -82,7 +82,7 @@ fn text(d: &Diff) -> String {
     let _ = writeln!(
         out,
         "{} — `{}` against `{}` at step {} ({} paired runs, seed {}, {} intervals)\n",
-        d.model,
+        whatif::render::escape::inline(&d.model),
         d.a,
         d.b,
         d.horizon,

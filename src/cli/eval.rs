@@ -16,8 +16,9 @@ use super::{Context, Outcome, input, render};
 /// Options shared by the commands that evaluate.
 #[derive(Debug, Args, Clone)]
 pub struct EvalOptions {
-    /// Monte Carlo runs (a model with no random draw runs once) [default: 10000].
-    #[arg(long, value_name = "N")]
+    /// Monte Carlo runs, at least 1 (a model with no random draw runs once)
+    /// [default: 10000].
+    #[arg(long, value_name = "N", value_parser = super::runs_arg)]
     pub runs: Option<u64>,
     /// The seed of every random draw [default: 0].
     #[arg(long, value_name = "N")]
@@ -259,6 +260,10 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
         Ok(s) => s,
         Err(o) => return o,
     };
+    if let Err(o) = super::refuse_overwriting_inputs(args.output.as_deref(), source_paths(&sources))
+    {
+        return o;
+    }
     if let Some(text) = &args.shard {
         let shard = match Shard::parse(text) {
             Ok(s) => s,
@@ -307,6 +312,14 @@ pub fn run(args: &EvalArgs, ctx: &Context) -> Outcome {
         args.format,
         args.choice.all,
     )
+}
+
+/// The files a model was read from (the model and its imports), as paths
+/// from the working folder; standard input is none.
+pub fn source_paths(sources: &SourceMap) -> impl Iterator<Item = &std::path::Path> {
+    sources
+        .files()
+        .map(|(_, f)| std::path::Path::new(f.name.as_str()))
 }
 
 /// Writes every scenario's results in `format` to `path` or standard output.

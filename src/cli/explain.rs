@@ -93,7 +93,7 @@ pub fn run(args: &ExplainArgs, ctx: &Context) -> Outcome {
         Format::Text => {
             let head = format!(
                 "{} — scenario `{}`; {} runs, seed {}\n\n",
-                results.model,
+                render::escape::inline(&results.model),
                 results.scenario,
                 render::text::group(results.runs),
                 results.seed

@@ -14,7 +14,7 @@ use whatif::eval::Results;
 use whatif::graph::Graph;
 use whatif::render::html::{self, Report, Section};
 
-use super::eval::{EvalOptions, ScenarioChoice, Setup, evaluate, setup};
+use super::eval::{EvalOptions, ScenarioChoice, Setup, evaluate, setup, source_paths};
 
 use super::{Context, Outcome, write_output};
 
@@ -47,6 +47,10 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> Outcome {
         Ok(s) => s,
         Err(o) => return o,
     };
+    let output = Path::new(&args.output);
+    if let Err(o) = super::refuse_overwriting_inputs(Some(output), source_paths(&sources)) {
+        return o;
+    }
     if options.exact {
         errorln!(
             "error: the report's explanations and comparisons come from Monte Carlo runs; drop `--exact`"

@@ -44,6 +44,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use whatif::config::{self, Config};
 use whatif::limits::Limit;
 use whatif::render;
+use whatif::render::escape;
 use whatif::span::SourceMap;
 
 use color::{Color, Paint};
@@ -89,8 +90,8 @@ struct LimitArgs {
     /// Largest source file, in bytes [default: 67108864].
     #[arg(long, global = true, value_name = "N")]
     max_source_bytes: Option<usize>,
-    /// Deepest nesting of brackets, `if`s and expressions [default: 256].
-    #[arg(long, global = true, value_name = "N")]
+    /// Deepest nesting of brackets, `if`s and expressions [default: 256; at most 10000].
+    #[arg(long, global = true, value_name = "N", value_parser = depth_arg)]
     max_depth: Option<usize>,
     /// Most events and factors in a model [default: 1000000].
     #[arg(long, global = true, value_name = "N")]
@@ -102,17 +103,41 @@ struct LimitArgs {
     #[arg(long, global = true, value_name = "N")]
     max_imports: Option<usize>,
     /// Longest horizon, in steps [default: 100000].
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", value_parser = count_arg)]
     max_horizon: Option<u64>,
     /// Most Monte Carlo runs [default: 100000000].
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", value_parser = count_arg)]
     max_runs: Option<u64>,
     /// Most work in one evaluation: runs × steps × (rules + nodes) [default: 1e11].
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", value_parser = count_arg)]
     max_work: Option<u64>,
     /// Most memory one evaluation may hold, in bytes (estimated) [default: 2147483648].
-    #[arg(long, global = true, value_name = "BYTES")]
+    #[arg(long, global = true, value_name = "BYTES", value_parser = count_arg)]
     max_memory: Option<u64>,
+}
+
+/// A count on the command line: a whole number, also as `1e11`.
+pub(crate) fn count_arg(text: &str) -> Result<u64, String> {
+    config::parse_count(text).ok_or_else(|| {
+        format!("`{text}` is not a whole number of 0 or more (such as 20000 or 2e4)")
+    })
+}
+
+/// `--runs`: a count of at least one (no runs would be no evaluation).
+pub(crate) fn runs_arg(text: &str) -> Result<u64, String> {
+    match count_arg(text)? {
+        0 => Err("an evaluation needs at least 1 run".to_string()),
+        n => Ok(n),
+    }
+}
+
+/// `--max-depth`: a count within the depth the stack allows.
+fn depth_arg(text: &str) -> Result<usize, String> {
+    let n = count_arg(text)?;
+    if let Some(why) = Limit::Depth.refuse(n) {
+        return Err(why);
+    }
+    usize::try_from(n).map_err(|_| format!("`{text}` is too large"))
 }
 
 impl LimitArgs {
@@ -323,7 +348,7 @@ impl Outcome {
 /// Writes a command's result atomically to `path` (`-o FILE`), or prints it
 /// when there is none.
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Outcome {
-    let Some(path) = path else {
+    let Some(path) = path.filter(|p| !is_stdout(p)) else {
         return print_stdout(text);
     };
     match atomic::write_if_changed(path, text.as_bytes()) {
@@ -339,9 +364,63 @@ pub fn write_output(path: Option<&std::path::Path>, text: &str) -> Outcome {
     }
 }
 
-/// Prints a command's result; a closed pipe (`| head`) ends quietly.
+/// Whether `-o` names standard output: `-`, as everywhere else on the
+/// command line.
+fn is_stdout(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuses `-o output` when it names a file this command reads (`inputs`: the
+/// model and its imports, or the partial results): the result would replace
+/// what it came from.
+pub fn refuse_overwriting_inputs<'a>(
+    output: Option<&std::path::Path>,
+    inputs: impl IntoIterator<Item = &'a std::path::Path>,
+) -> Result<(), Outcome> {
+    let Some(output) = output.filter(|p| !is_stdout(p)) else {
+        return Ok(());
+    };
+    if std::fs::metadata(output).is_err() {
+        return Ok(());
+    }
+    for input in inputs {
+        if same_file(output, input) {
+            errorln!(
+                "error: `-o {}` would overwrite `{}`, which this command reads; write the output to another file",
+                escape::inline(&output.display().to_string()),
+                escape::inline(&input.display().to_string())
+            );
+            return Err(Outcome::Failure);
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file (through a link, or another name).
+#[cfg(unix)]
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Whether standard output and standard error are styled (colour sequences
+/// of ours may pass), decided once at the start.
+static STYLED: std::sync::OnceLock<(bool, bool)> = std::sync::OnceLock::new();
+
+/// Prints a command's result; a closed pipe (`| head`) ends quietly. No
+/// character that could drive a terminal passes (`render::escape::terminal`).
 pub fn print_stdout(text: &str) -> Outcome {
     use std::io::Write;
+    let styled = STYLED.get().is_some_and(|s| s.0);
+    let text = escape::terminal(text, styled);
     let mut out = std::io::stdout().lock();
     stdout_outcome(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
 }
@@ -375,7 +454,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 /// output as it is serialized (no copy of the whole document first).
 pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T) -> Outcome {
     use std::io::Write;
-    if path.is_some() {
+    if path.is_some_and(|p| !is_stdout(p)) {
         return write_output(path, &json(value));
     }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -390,6 +469,8 @@ pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T
 /// reason to panic (`eprint!` would), and there is nowhere left to complain.
 pub fn print_stderr(text: &str) {
     use std::io::Write;
+    let styled = STYLED.get().is_some_and(|s| s.1);
+    let text = escape::terminal(text, styled);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
@@ -403,13 +484,37 @@ fn definition(color: clap::ColorChoice) -> clap::Command {
         .mut_subcommands(|c| c.after_help(exit::help()))
 }
 
-/// Runs the command line.
+/// The stack of the thread every command runs on. Each stage that walks an
+/// expression tree (lowering, checking, compiling, formatting, explaining)
+/// recurses as deep as the tree; `--max-depth` bounds the tree, at most
+/// [`whatif::limits::MAX_DEPTH`], and this stack holds the deepest tree that
+/// allows, with room to spare (the address space is reserved, not used).
+const STACK_BYTES: usize = 512 << 20;
+
+/// Runs the command line on a thread with a stack for the deepest model the
+/// limits allow.
 pub fn main() -> ExitCode {
+    match std::thread::Builder::new()
+        .name("whatif".into())
+        .stack_size(STACK_BYTES)
+        .spawn(run)
+    {
+        Ok(thread) => thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        // No thread could be created (a resource limit): the default depth
+        // limit is well within the main thread's stack.
+        Err(_) => run(),
+    }
+}
+
+fn run() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let color = Color::from_args(&args);
     let env = |k: &str| std::env::var_os(k);
     let stderr_color = color.enabled(std::io::stderr().is_terminal(), env);
     let stdout_color = color.enabled(std::io::stdout().is_terminal(), env);
+    let _ = STYLED.set((stdout_color, stderr_color));
     let parsed = definition(color.for_clap())
         .try_get_matches_from(&args)
         .and_then(|m| Cli::from_arg_matches(&m));
@@ -475,6 +580,7 @@ fn resolve_settings(cli: &Cli, reporter: &Reporter) -> Result<Settings, Outcome>
         Outcome::Failure
     };
     let flags = cli.command.flags(&cli.global).map_err(fail)?;
+    settings::unknown_env(std::env::vars_os().map(|(name, _)| name)).map_err(fail)?;
     let env = settings::from_env(|k| std::env::var_os(k)).map_err(fail)?;
     let found = if cli.command.reads_models() {
         settings::find_config(
@@ -495,13 +601,33 @@ fn resolve_settings(cli: &Cli, reporter: &Reporter) -> Result<Settings, Outcome>
 /// Reads and parses a `whatif.toml`, reporting its problems against its text.
 fn read_config(path: &std::path::Path, reporter: &Reporter) -> Result<Config, Outcome> {
     let shown = whatif::load::shown_path(path);
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        errorln!(
-            "error: cannot read `{shown}`: {}",
-            whatif::load::plain_io_error(&e)
-        );
+    let fail = |why: String| {
+        errorln!("error: cannot read `{shown}`: {why}");
         Outcome::Failure
-    })?;
+    };
+    // The file marks the project's root, so something else by its name (a
+    // folder, a FIFO, a device) is an error, never "no whatif.toml"; and no
+    // settings file needs more than the source limit.
+    let meta = std::fs::metadata(path).map_err(|e| fail(whatif::load::plain_io_error(&e)))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "{}; a project's `whatif.toml` must be a regular file",
+            if meta.is_dir() {
+                "it is a folder"
+            } else {
+                "it is not a regular file"
+            }
+        )));
+    }
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| whatif::load::read_bounded(f, whatif::limits::Limits::default().source_bytes))
+        .map_err(|e| fail(whatif::load::plain_io_error(&e)))?;
+    if bytes.len() > whatif::limits::Limits::default().source_bytes {
+        return Err(fail(
+            "it is larger than any settings file (64 MiB)".to_string(),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".to_string()))?;
     let mut sources = SourceMap::new();
     let id = sources.add(&shown, text);
     let text = std::sync::Arc::clone(&sources.get(id).text);

@@ -181,14 +181,16 @@ pub fn from_env(get: impl Fn(&str) -> Option<OsString>) -> Result<Config, String
                 .map_err(|_| format!("{name} is not valid UTF-8")),
         }
     };
-    fn number<T: std::str::FromStr>(key: &str, text: Option<String>) -> Result<Option<T>, String> {
+    fn number<T: TryFrom<u64>>(key: &str, text: Option<String>) -> Result<Option<T>, String> {
         text.map(|t| {
-            t.trim().parse().map_err(|_| {
-                format!(
-                    "{} must be a whole number of 0 or more, not `{t}`",
-                    env_name(key)
-                )
-            })
+            config::parse_count(&t)
+                .and_then(|n| T::try_from(n).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "{} must be a whole number of 0 or more (such as 20000 or 2e4), not `{t}`",
+                        env_name(key)
+                    )
+                })
         })
         .transpose()
     }
@@ -206,6 +208,9 @@ pub fn from_env(get: impl Fn(&str) -> Option<OsString>) -> Result<Config, String
     let mut limits = Vec::new();
     for limit in Limit::ALL {
         if let Some(v) = number(limit.key(), read(limit.key())?)? {
+            if let Some(why) = limit.refuse(v) {
+                return Err(format!("{} {why}", env_name(limit.key())));
+            }
             limits.push((limit, v));
         }
     }
@@ -220,8 +225,15 @@ pub fn from_env(get: impl Fn(&str) -> Option<OsString>) -> Result<Config, String
             })
         })
         .transpose()?;
+    let runs = number("runs", read("runs")?)?;
+    if runs == Some(0) {
+        return Err(format!(
+            "{} must be at least 1: an evaluation needs a run",
+            env_name("runs")
+        ));
+    }
     Ok(Config {
-        runs: number("runs", read("runs")?)?,
+        runs,
         seed: number("seed", read("seed")?)?,
         threads: number("threads", read("threads")?)?,
         confidence: confidence("confidence")?,
@@ -229,6 +241,45 @@ pub fn from_env(get: impl Fn(&str) -> Option<OsString>) -> Result<Config, String
         limits,
         scale,
     })
+}
+
+/// Every `WHATIF_*` variable whatif reads.
+fn env_names() -> Vec<String> {
+    [
+        "runs",
+        "seed",
+        "threads",
+        "confidence",
+        "test.confidence",
+        "scale",
+    ]
+    .into_iter()
+    .chain(Limit::ALL.iter().map(|l| l.key()))
+    .map(env_name)
+    .collect()
+}
+
+/// Refuses a `WHATIF_*` variable that names no setting, as a `whatif.toml`
+/// refuses a key it does not know: a misspelt `WHATIF_RUN=100` must not be
+/// silently ignored.
+///
+/// # Errors
+/// The first unknown variable, with the one it may have meant.
+pub fn unknown_env(names: impl Iterator<Item = OsString>) -> Result<(), String> {
+    let known = env_names();
+    for name in names {
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with("WHATIF_") || known.iter().any(|k| k == name) {
+            continue;
+        }
+        let help = whatif::check::did_you_mean(name, known.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("the variables are {}", known.join(", ")));
+        return Err(format!(
+            "the environment variable `{}` is not a whatif setting; {help}",
+            whatif::render::escape::inline(name)
+        ));
+    }
+    Ok(())
 }
 
 /// The folder whose project holds the settings for `path` as named on the
@@ -356,5 +407,21 @@ pub(super) mod tests {
         assert!(bad("WHATIF_CONFIDENCE", "1").contains("between 0 and 1"));
         assert!(bad("WHATIF_SCALE", "kent").contains("no built-in scale"));
         assert!(bad("WHATIF_MAX_DEPTH", "-1").contains("WHATIF_MAX_DEPTH"));
+        assert!(bad("WHATIF_MAX_DEPTH", "10001").contains("at most 10000"));
+        let c = from_env(env(&[("WHATIF_MAX_WORK", "1e11"), ("WHATIF_RUNS", "2e4")]))
+            .expect("counts with an exponent");
+        assert_eq!(c.limit(Limit::Work), Some(100_000_000_000));
+        assert_eq!(c.runs, Some(20_000));
+    }
+
+    #[test]
+    fn a_misspelt_variable_is_refused_with_the_one_meant() {
+        let names = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>().into_iter();
+        assert!(unknown_env(names(&["PATH", "WHATIF_RUNS", "WHATIF_MAX_WORK"])).is_ok());
+        let e = unknown_env(names(&["WHATIF_RUN"])).expect_err("misspelt");
+        assert!(
+            e.contains("`WHATIF_RUN`") && e.contains("WHATIF_RUNS"),
+            "{e}"
+        );
     }
 }

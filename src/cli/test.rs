@@ -246,6 +246,7 @@ fn tally(reports: &[FileReport], strict: bool) -> (usize, usize, usize) {
 }
 
 fn text_report(reports: &[FileReport], style: Style) -> String {
+    use whatif::render::escape::inline;
     let mut out = String::new();
     for r in reports {
         for o in &r.outcomes {
@@ -261,7 +262,7 @@ fn text_report(reports: &[FileReport], style: Style) -> String {
                 out,
                 "{} {}  {}: {}  — {} vs {}{decide} ({} ms)",
                 painted(o.judgement, style.paint),
-                r.file,
+                inline(&r.file),
                 o.scenario,
                 o.text,
                 o.measured,
@@ -274,7 +275,7 @@ fn text_report(reports: &[FileReport], style: Style) -> String {
                 out,
                 "{} {}  consequences differ from the snapshot:",
                 painted(Judgement::Fail, style.paint),
-                r.file
+                inline(&r.file)
             );
             out.push_str(diff);
         }
@@ -332,7 +333,10 @@ fn json_report(reports: &[FileReport], strict: bool) -> json::TestReport {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
+    // XML 1.0 cannot hold most control characters even as references: they
+    // are shown as escapes, as on a terminal.
+    whatif::render::escape::terminal(s, false)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -420,7 +424,7 @@ fn check_snapshot(
     };
     let new =
         snapshot(model, sources, &file_name, &snap_options, limits).map_err(|e| e.to_string())?;
-    let old = std::fs::read_to_string(&snap_path).ok();
+    let old = read_snapshot(&snap_path)?;
     match old {
         Some(old) if old == new => Ok(None),
         Some(old) if !accept => Ok(Some(whatif::snapshot::changed_lines(&old, &new, "    "))),
@@ -430,6 +434,52 @@ fn check_snapshot(
             Ok(None)
         }
     }
+}
+
+/// The snapshot at `path`, or `None` when there is none yet. Anything else
+/// that stops it being read (not UTF-8, not a regular file, larger than any
+/// snapshot, no permission) is an error: writing over it would lose it.
+fn read_snapshot(path: &Path) -> Result<Option<String>, String> {
+    let shown = || whatif::render::escape::inline(&path.display().to_string()).into_owned();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the snapshot `{}`: {}",
+                shown(),
+                whatif::load::plain_io_error(&e)
+            ));
+        }
+    };
+    if !meta.is_file() {
+        return Err(format!(
+            "the snapshot `{}` is not a regular file; move it away to write a new one",
+            shown()
+        ));
+    }
+    let limit = whatif::limits::Limits::default().source_bytes;
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| whatif::load::read_bounded(f, limit))
+        .map_err(|e| {
+            format!(
+                "cannot read the snapshot `{}`: {}",
+                shown(),
+                whatif::load::plain_io_error(&e)
+            )
+        })?;
+    if bytes.len() > limit {
+        return Err(format!(
+            "the snapshot `{}` is larger than any snapshot whatif writes; move it away to write a new one",
+            shown()
+        ));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|_| {
+        format!(
+            "the snapshot `{}` is not UTF-8 text, so it was not written by whatif; move it away to write a new one",
+            shown()
+        )
+    })
 }
 
 /// Rules whose condition never held and nodes that never changed, in every

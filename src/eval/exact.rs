@@ -22,7 +22,6 @@ use std::collections::HashMap;
 
 use super::EvalError;
 use super::Options;
-use super::budget::SIM_BYTES_PER_ITEM;
 use super::compile::Program;
 use super::results::{Results, wilson};
 use super::sim::{Chooser, Sim};
@@ -133,6 +132,23 @@ struct Weighted<'p, 'm> {
     seen: Vec<bool>,
 }
 
+/// The bytes the states of two steps and the index hold: each list's and the
+/// map's allocated slots (not only the used ones) and `heap`, what the states
+/// hold themselves, plus an eighth for what the allocator rounds up.
+fn held_bytes(
+    states: &[Weighted<'_, '_>],
+    next: &Vec<Weighted<'_, '_>>,
+    index: &HashMap<Vec<u64>, usize>,
+    heap: u64,
+) -> u64 {
+    let slot = std::mem::size_of::<Weighted<'_, '_>>() as u64;
+    let entry = std::mem::size_of::<(Vec<u64>, usize)>() as u64 + 1;
+    let lists = (states.len() + next.capacity()) as u64 * slot;
+    let map = index.capacity() as u64 * entry;
+    let total = lists.saturating_add(map).saturating_add(heap);
+    total.saturating_add(total / 8)
+}
+
 /// Evaluates `p` exactly.
 ///
 /// # Errors
@@ -144,12 +160,18 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
     // What each outcome costs (one step of a simulator) and what each state
     // and each recorded factor value holds, for the work and memory limits.
     let items = (p.nodes.len() + p.rules.len()) as u64;
-    let state_bytes = SIM_BYTES_PER_ITEM * items + 8 * p.nodes.len() as u64;
+    let first = Sim::new(p, false);
+    // What the states hold beyond their slots in a list: their simulators'
+    // vectors, their records of probes, and the keys that find them in the
+    // index. Measured as each state is kept, not guessed, so that the limit
+    // is reached before the memory is.
+    let mut key = Vec::new();
+    let mut heap_now = first.heap_bytes() + layout.probes as u64;
     let mut recorded: u64 = 0;
     let steps = layout.steps;
     let mut outcomes: u64 = 0;
     let mut states: Vec<Weighted<'_, '_>> = vec![Weighted {
-        sim: Sim::new(p, false),
+        sim: first,
         weight: 1.0,
         seen: vec![false; layout.probes],
     }];
@@ -159,10 +181,10 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
     let mut bounded = vec![0.0; layout.factors.len()];
     let mut bounded_from: Vec<Option<u32>> = vec![None; layout.factors.len()];
     let mut probes = vec![(vec![0.0; steps], vec![0.0; steps]); layout.probes];
-    let mut key = Vec::new();
     for t in 0..=p.horizon {
         let mut next: Vec<Weighted<'_, '_>> = Vec::new();
         let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut heap_next: u64 = 0;
         for state in &states {
             let mut script = Script {
                 choices: Vec::new(),
@@ -189,8 +211,7 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
                         limit: limits.work,
                     });
                 }
-                let held = ((states.len() + next.len()) as u64)
-                    .saturating_mul(state_bytes)
+                let held = held_bytes(&states, &next, &index, heap_now + heap_next)
                     .saturating_add(recorded.saturating_mul(16));
                 if held > limits.memory {
                     return Err(EvalError::LimitReached {
@@ -221,6 +242,7 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
                                 ),
                             });
                         }
+                        heap_next += sim.heap_bytes() + seen.len() as u64 + 8 * key.len() as u64;
                         index.insert(key.clone(), next.len());
                         next.push(Weighted { sim, weight, seen });
                     }
@@ -255,6 +277,7 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
             }
         }
         states = next;
+        heap_now = heap_next;
     }
     Ok(finish(
         p,

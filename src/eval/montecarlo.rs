@@ -193,19 +193,21 @@ pub fn aggregate_with(
     limits: &Limits,
     engine: Engine,
 ) -> Result<Aggregate, EvalError> {
-    let mut layout = Layout::of(p);
     let last_block = last_block.min(blocks_of(runs));
     let first_block = first_block.min(last_block);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
+    // Priced before anything is allocated: the layout alone holds the
+    // histogram bounds of every factor at every step.
     let workers = Memory::of(p).workers(
         threads
             .min((last_block - first_block).max(1) as usize)
             .max(1),
         limits,
     )?;
+    let mut layout = Layout::of(p);
     let next = AtomicU64::new(first_block);
     let rng = Rng::new(options.seed);
     let targets: Vec<u32> = options.explain.iter().map(|n| n.0).collect();

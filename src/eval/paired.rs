@@ -14,6 +14,7 @@ use super::sim::{NEVER, Sim};
 use super::stats::{BLOCK, Layout};
 use super::sumtree::SumTree;
 use super::{EvalError, Options};
+use crate::check::model::NodeKind;
 use crate::limits::Limits;
 use crate::rng::Rng;
 
@@ -124,13 +125,20 @@ pub fn compare_with(
     engine: Engine,
 ) -> Result<Vec<Difference>, EvalError> {
     let runs = if a.random || b.random { runs.max(1) } else { 1 };
+    super::budget::check(&[a, b], runs, limits)?;
     // Two models of events alone, measured on events and probes, run a block
     // at a time on the bit-parallel simulator: every measure is 0 or 1, so a
     // block's sums are counts of runs, the same numbers the runs one by one
-    // would add up.
+    // would add up. (A model with a factor cannot take it, and its layout
+    // holds a bound per factor and step: it is not built.)
     let factor = |m: Measure| matches!(m, Measure::Factor(_));
+    let events_alone = |p: &Program<'_>| p.nodes.iter().all(|n| n.kind == NodeKind::Event);
     let plans = match engine {
-        Engine::Fastest if !pairs.iter().any(|p| factor(p.a) || factor(p.b)) => {
+        Engine::Fastest
+            if events_alone(a)
+                && events_alone(b)
+                && !pairs.iter().any(|p| factor(p.a) || factor(p.b)) =>
+        {
             let (la, lb) = (Layout::of(a), Layout::of(b));
             bitsim::Plan::of(a, &la)
                 .zip(bitsim::Plan::of(b, &lb))
@@ -138,7 +146,6 @@ pub fn compare_with(
         }
         _ => None,
     };
-    super::budget::check(&[a, b], runs, limits)?;
     let blocks = runs.div_ceil(BLOCK);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),

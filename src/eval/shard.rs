@@ -10,6 +10,11 @@
 //! shard once — adds them up and finishes the results, which are then the very
 //! results an unsharded evaluation gives.
 //!
+//! A partial is read as untrusted input: it carries a checksum of its content,
+//! so a partial edited or cut short is refused with its name, and every field
+//! is checked (finite, in range, the shape its layout says, the runs its
+//! shard holds) before anything is allocated from it or added up.
+//!
 //! Nothing here does I/O or knows about clusters: the batch engine that runs the
 //! shards is the user's (see docs/scale-out.md).
 
@@ -27,8 +32,9 @@ use super::{EvalError, Options, Prepared, montecarlo};
 use crate::limits::Limits;
 use crate::span::SourceMap;
 
-/// The version of the partial format; merge refuses any other.
-pub const PARTIAL_VERSION: u32 = 1;
+/// The version of the partial format; merge refuses any other. Version 2
+/// wraps the content with its checksum.
+pub const PARTIAL_VERSION: u32 = 2;
 
 /// The most shards one evaluation may be cut into.
 pub const MAX_SHARDS: u64 = 1 << 20;
@@ -90,13 +96,11 @@ pub struct ScenarioPart {
     pub sums: Vec<Node>,
 }
 
-/// A shard's partial result, as written by `whatif eval --shard`.
+/// A shard's partial result, as written by `whatif eval --shard` (inside
+/// the envelope [`Partial::to_json`] writes).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Partial {
-    /// Always "whatif partial result".
-    pub kind: String,
-    /// [`PARTIAL_VERSION`].
-    pub version: u32,
     /// The hash of everything the results depend on (see [`identity`]).
     pub identity: String,
     /// Which slice.
@@ -183,6 +187,46 @@ pub enum MergeError {
         /// Of how many.
         n: u64,
     },
+    /// A partial whose content was changed or cut short since it was written.
+    #[error(
+        "`{file}` was changed or cut short since whatif wrote it (its checksum does not match)"
+    )]
+    #[diagnostic(
+        code(whatif::merge::checksum),
+        help("compute this shard again with `whatif eval --shard K/N -o FILE`")
+    )]
+    Checksum {
+        /// The file.
+        file: String,
+    },
+    /// A partial with a field no evaluation writes.
+    #[error("`{file}` holds {what}, which no evaluation writes")]
+    #[diagnostic(
+        code(whatif::merge::invalid),
+        help(
+            "the file was not written by whatif as it is; compute this shard again with `whatif eval --shard K/N -o FILE`"
+        )
+    )]
+    Invalid {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// A partial too large to merge within the memory limit.
+    #[error("`{file}` would need {needed} bytes of memory to merge, over the limit of {limit}")]
+    #[diagnostic(
+        code(whatif::merge::too_large),
+        help("raise the limit with `--max-memory`")
+    )]
+    TooLarge {
+        /// The file.
+        file: String,
+        /// The estimate.
+        needed: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// Nothing to merge.
     #[error("no partial result to merge")]
     #[diagnostic(
@@ -251,37 +295,72 @@ pub fn part(
     })
 }
 
+/// A partial's file: what it is, its version, and its content with the
+/// checksum of the content's bytes.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    kind: Option<String>,
+    version: Option<u64>,
+    checksum: Option<String>,
+    #[serde(borrow)]
+    partial: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The checksum of a partial's content: SipHash-1-3-128 of its bytes, keyed
+/// apart from the identity's hash.
+fn checksum(content: &str) -> String {
+    let mut h = SipHasher13::new_with_keys(u64::from(PARTIAL_VERSION), 0x7061_7274);
+    h.write(content.as_bytes());
+    format!("{:032x}", h.finish128().as_u128())
+}
+
 impl Partial {
     /// Reads a partial from its JSON text; `file` names it in errors.
     ///
     /// # Errors
-    /// When the text is not a partial result of this version.
+    /// When the text is not a partial result of this version, or its content
+    /// does not match its checksum.
     pub fn from_json(file: &str, text: &str) -> Result<Partial, MergeError> {
         let not = |reason: String| MergeError::NotPartial {
             file: file.to_string(),
             reason,
         };
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| not(format!("not JSON ({e})")))?;
-        if value.get("kind").and_then(serde_json::Value::as_str) != Some(KIND) {
+        let envelope: Envelope<'_> =
+            serde_json::from_str(text).map_err(|e| not(format!("not JSON of a partial ({e})")))?;
+        if envelope.kind.as_deref() != Some(KIND) {
             return Err(not(
                 "it has no `kind: \"whatif partial result\"`".to_string()
             ));
         }
-        let version = value.get("version").and_then(serde_json::Value::as_u64);
-        if version != Some(u64::from(PARTIAL_VERSION)) {
+        if envelope.version != Some(u64::from(PARTIAL_VERSION)) {
             return Err(MergeError::Version {
                 file: file.to_string(),
-                found: version.and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
+                found: envelope
+                    .version
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0),
             });
         }
-        serde_json::from_value(value).map_err(|e| not(e.to_string()))
+        let (Some(sum), Some(content)) = (envelope.checksum, envelope.partial) else {
+            return Err(not("it has no checksum or no content".to_string()));
+        };
+        if checksum(content.get()) != sum {
+            return Err(MergeError::Checksum {
+                file: file.to_string(),
+            });
+        }
+        serde_json::from_str(content.get()).map_err(|e| not(e.to_string()))
     }
 
-    /// The partial as compact JSON.
+    /// The partial as compact JSON: its kind, version and content, with the
+    /// content's checksum.
     #[must_use]
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let content = serde_json::to_string(self).unwrap_or_default();
+        format!(
+            "{{\"kind\":\"{KIND}\",\"version\":{PARTIAL_VERSION},\"checksum\":\"{}\",\"partial\":{content}}}",
+            checksum(&content)
+        )
     }
 
     /// A new partial.
@@ -294,8 +373,6 @@ impl Partial {
         scenarios: Vec<ScenarioPart>,
     ) -> Partial {
         Partial {
-            kind: KIND.to_string(),
-            version: PARTIAL_VERSION,
             identity,
             shard,
             runs: options.runs,
@@ -305,18 +382,172 @@ impl Partial {
             scenarios,
         }
     }
+
+    /// Checks every field against what an evaluation writes, before anything
+    /// is allocated from it: the shard in range, settings in range, each
+    /// scenario's layout coherent with its frame and within `memory` bytes,
+    /// its counts of the layout's shape and at most the runs the shard holds,
+    /// its values finite.
+    ///
+    /// # Errors
+    /// [`MergeError::Invalid`] naming the first field that no evaluation
+    /// writes; [`MergeError::TooLarge`] for a layout over the memory limit.
+    pub fn validate(&self, file: &str, memory: u64) -> Result<(), MergeError> {
+        let bad = |what: String| MergeError::Invalid {
+            file: file.to_string(),
+            what,
+        };
+        let Shard { k, n } = self.shard;
+        if k == 0 || k > n || n > MAX_SHARDS {
+            return Err(bad(format!("shard {k}/{n}")));
+        }
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(bad(format!("the confidence {}", self.confidence)));
+        }
+        if self.runs == 0 {
+            return Err(bad("0 runs".to_string()));
+        }
+        for (i, sp) in self.scenarios.iter().enumerate() {
+            let at = |what: &str| format!("{what} in scenario {}", i + 1);
+            if sp.runs != self.runs && sp.runs != 1 {
+                return Err(bad(at(&format!("{} runs of {}", sp.runs, self.runs))));
+            }
+            let cells = check_layout(&sp.layout, &sp.frame).map_err(|w| bad(at(&w)))?;
+            let needed = layout_bytes(&sp.layout, cells);
+            if needed > memory {
+                return Err(MergeError::TooLarge {
+                    file: file.to_string(),
+                    needed,
+                    limit: memory,
+                });
+            }
+            let (first, last) = self.shard.blocks(montecarlo::blocks_of(sp.runs));
+            let runs = (last * super::stats::BLOCK).min(sp.runs)
+                - (first * super::stats::BLOCK).min(sp.runs);
+            check_counts(&sp.counts, &sp.layout, runs).map_err(|w| bad(at(&w)))?;
+            for node in &sp.sums {
+                let finite = node.sums.iter().chain(&node.sumsq).all(|v| v.is_finite());
+                if node.sums.len() != cells || node.sumsq.len() != cells || !finite {
+                    return Err(bad(at("a block's sums of another shape or not finite")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks a layout against its frame; the number of factor cells.
+fn check_layout(layout: &Layout, frame: &Frame) -> Result<usize, String> {
+    let steps = usize::try_from(frame.horizon)
+        .ok()
+        .and_then(|h| h.checked_add(1));
+    if Some(layout.steps) != steps {
+        return Err(format!(
+            "{} steps for a horizon of {}",
+            layout.steps, frame.horizon
+        ));
+    }
+    if layout.events.len() != frame.events.len()
+        || layout.factors.len() != frame.factors.len()
+        || layout.rules != frame.rules.len()
+    {
+        return Err("a layout that does not match its names".to_string());
+    }
+    // Two bins outside the bounds and one inside at least.
+    if layout.bins < 3 || layout.bins > 1 << 16 {
+        return Err(format!("{} bins per histogram", layout.bins));
+    }
+    let cells = layout
+        .factors
+        .len()
+        .checked_mul(layout.steps)
+        .ok_or("a layout too large for this machine")?;
+    let sound = |&(lo, hi): &(f64, f64)| lo.is_finite() && hi.is_finite() && lo <= hi;
+    if layout.bounds.len() != cells || !layout.bounds.iter().all(sound) {
+        return Err("histogram bounds of another shape or not finite".to_string());
+    }
+    if frame
+        .factors
+        .iter()
+        .any(|(_, (lo, hi))| !(lo.is_finite() && hi.is_finite() && lo <= hi))
+    {
+        return Err("a factor range that is not finite".to_string());
+    }
+    if frame.scale.words.is_empty() || !frame.scale.words.iter().all(|w| w.is_ordered()) {
+        return Err("a likelihood scale whose words are not probabilities".to_string());
+    }
+    Ok(cells)
+}
+
+/// The bytes merging a scenario of this layout holds: its counts (the
+/// histograms above all) and a block's sums, twice (the partial and the
+/// total).
+fn layout_bytes(layout: &Layout, cells: usize) -> u64 {
+    let cells = cells as u64;
+    let per_cell = (layout.bins as u64).saturating_mul(4).saturating_add(8 * 6);
+    let rows = (layout.events.len() as u64 + layout.probes as u64 * 2)
+        .saturating_mul(layout.steps as u64 + 1)
+        .saturating_mul(8);
+    cells
+        .saturating_mul(per_cell)
+        .saturating_add(rows)
+        .saturating_mul(2)
+}
+
+/// Checks counts against the shape `layout` gives them and the `runs` of the
+/// shard: no count exceeds them, no extreme is NaN.
+fn check_counts(counts: &Counts, layout: &Layout, runs: u64) -> Result<(), String> {
+    if counts.runs != runs {
+        return Err(format!("{} runs where its shard holds {runs}", counts.runs));
+    }
+    if !counts.fits(layout) {
+        return Err("counts of another shape than their layout".to_string());
+    }
+    let within = |v: &[u64]| v.iter().all(|&c| c <= runs);
+    let all_within = within(&counts.first)
+        && within(&counts.at_min)
+        && within(&counts.at_max)
+        && within(&counts.rule_runs)
+        && within(&counts.bounded_runs)
+        && within(&counts.steady)
+        && within(&counts.probes)
+        && within(&counts.probes_by)
+        && counts.hist.iter().all(|&c| u64::from(c) <= runs);
+    if !all_within {
+        return Err("a count larger than the shard's runs".to_string());
+    }
+    if counts.min.iter().chain(&counts.max).any(|v| v.is_nan()) {
+        return Err("an extreme value that is not a number".to_string());
+    }
+    let horizon = layout.steps.saturating_sub(1);
+    if counts
+        .bounded_from
+        .iter()
+        .any(|&b| b != super::sim::NEVER && b as usize > horizon)
+    {
+        return Err("a step past the horizon".to_string());
+    }
+    Ok(())
 }
 
 /// Merges every shard of one evaluation into its results, and whether every
-/// scenario was asked for. `parts` pairs each partial with its file name.
+/// scenario was asked for. `parts` pairs each partial with its file name;
+/// each is validated first (see [`Partial::validate`]), within `limits.memory`.
 ///
 /// # Errors
 /// Partials of different evaluations or versions, a shard missing or given
-/// twice, or partials that disagree where they should not.
-pub fn merge(parts: Vec<(String, Partial)>) -> Result<(Vec<Results>, bool), MergeError> {
+/// twice, partials that disagree where they should not, or a partial that no
+/// evaluation wrote.
+pub fn merge(
+    parts: Vec<(String, Partial)>,
+    limits: &Limits,
+) -> Result<(Vec<Results>, bool), MergeError> {
     let Some((first_file, first)) = parts.first() else {
         return Err(MergeError::Empty);
     };
+    for (file, part) in &parts {
+        part.validate(file, limits.memory)?;
+    }
     let n = first.shard.n;
     let mismatch = |b: &str, what: &str| MergeError::Mismatch {
         a: first_file.clone(),

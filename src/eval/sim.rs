@@ -353,6 +353,71 @@ pub struct Sim<'p, 'm> {
     start: Start,
 }
 
+/// Bytes a vector of `T` with room for `capacity` holds on the heap (`v`
+/// only names the type).
+fn heap<T>(_v: &[T], capacity: usize) -> u64 {
+    (capacity * std::mem::size_of::<T>()) as u64
+}
+
+impl Sim<'_, '_> {
+    /// The bytes this simulator holds on the heap: what one more copy of it
+    /// costs beyond its own size (exact evaluation keeps one per state).
+    #[must_use]
+    pub fn heap_bytes(&self) -> u64 {
+        macro_rules! vecs {
+            ($($v:expr),* $(,)?) => { 0 $(+ heap(&$v, $v.capacity()))* };
+        }
+        let wheel: u64 = self.wheel.iter().map(|w| heap(w, w.capacity())).sum();
+        let boundary: u64 = self.boundary.iter().map(|b| heap(b, b.capacity())).sum();
+        let start = vecs!(self.start.cond, self.start.dirty, self.start.queue);
+        // A hash map entry: key, value and a control byte, at about 8/7 load.
+        let moves = (self.moves.capacity() * (std::mem::size_of::<((u32, u32), f64)>() + 1)) as u64;
+        vecs!(
+            self.values,
+            self.first,
+            self.origin,
+            self.bounded_first,
+            self.firings,
+            self.co_origins,
+            self.trail,
+            self.first_firing,
+            self.slot_count,
+            self.slot_val,
+            self.exercised,
+            self.exercised_list,
+            self.happened,
+            self.start_values,
+            self.fired,
+            self.cond,
+            self.rule_dirty,
+            self.compute_dirty,
+            self.hazard_cache,
+            self.hazard_dirty,
+            self.wheel,
+            self.set_val,
+            self.set_by,
+            self.add_val,
+            self.touched,
+            self.is_touched,
+            self.prev,
+            self.stack,
+            self.dirty_list,
+            self.live_while,
+            self.queue,
+            self.marks,
+            self.runs_rule,
+            self.held,
+            self.boundary,
+            self.hazards_to_run,
+            self.order_to_run,
+            self.nodes_to_start,
+        ) + wheel
+            + boundary
+            + start
+            + moves
+    }
+}
+
 impl<'p, 'm> Sim<'p, 'm> {
     /// A simulator for all of `p`; `explain` keeps the records explanations need.
     #[must_use]

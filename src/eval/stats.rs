@@ -272,19 +272,29 @@ impl Counts {
     /// file may not).
     #[must_use]
     pub fn fits(&self, layout: &Layout) -> bool {
-        let empty = layout.counts();
-        self.first.len() == empty.first.len()
-            && self.hist.len() == empty.hist.len()
-            && self.min.len() == empty.min.len()
-            && self.max.len() == empty.max.len()
-            && self.at_min.len() == empty.at_min.len()
-            && self.at_max.len() == empty.at_max.len()
-            && self.rule_runs.len() == empty.rule_runs.len()
-            && self.bounded_runs.len() == empty.bounded_runs.len()
-            && self.bounded_from.len() == empty.bounded_from.len()
-            && self.steady.len() == empty.steady.len()
-            && self.probes.len() == empty.probes.len()
-            && self.probes_by.len() == empty.probes_by.len()
+        // The lengths `Layout::counts` gives, computed rather than allocated:
+        // a layout read from a file may claim any size.
+        let len = |a: usize, b: usize| a.checked_mul(b);
+        let (f, steps) = (layout.factors.len(), layout.steps);
+        let cells = len(f, steps);
+        let expected = [
+            (
+                self.first.len(),
+                len(layout.events.len(), steps.saturating_add(1)),
+            ),
+            (self.hist.len(), cells.and_then(|c| len(c, layout.bins))),
+            (self.min.len(), cells),
+            (self.max.len(), cells),
+            (self.at_min.len(), cells),
+            (self.at_max.len(), cells),
+            (self.rule_runs.len(), Some(layout.rules)),
+            (self.bounded_runs.len(), Some(f)),
+            (self.bounded_from.len(), Some(f)),
+            (self.steady.len(), steps.checked_add(1)),
+            (self.probes.len(), len(layout.probes, steps)),
+            (self.probes_by.len(), len(layout.probes, steps)),
+        ];
+        expected.iter().all(|&(have, want)| Some(have) == want)
     }
 
     /// Adds `other` into `self`.

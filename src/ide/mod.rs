@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Analysis;
 use crate::limits::Limits;
-use crate::load::{self, Found, FsLoader, LoadFailure, Loader, NoImports, plain_io_error};
+use crate::load::{self, Found, FsLoader, LoadFailure, Loader, plain_io_error};
 use crate::span::{FileId, Span};
 use crate::syntax::ast::{self, Item};
 use index::Index;
@@ -200,10 +200,14 @@ struct Overlay<'a> {
 
 impl Loader for Overlay<'_> {
     fn find(&mut self, from: &str, path: &str) -> Result<Found, LoadFailure> {
-        let Some(fs) = &self.fs else {
-            return NoImports.find(from, path);
+        let Some(fs) = &mut self.fs else {
+            return Err(LoadFailure::Unreadable(
+                "a document that is not a file on disk (its URI is not `file:`) cannot import files; save it as a file first".to_string(),
+            ));
         };
-        let key = fs.locate(from, path)?.display().to_string();
+        // The same checks as the command line's: a folder, a FIFO or a device
+        // is refused before anything reads it (a FIFO would hang the server).
+        let key = fs.find(from, path)?.key;
         self.reads.push(Read {
             from: from.to_string(),
             path: path.to_string(),

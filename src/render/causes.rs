@@ -15,7 +15,12 @@ fn pct(p: f64) -> String {
 #[must_use]
 pub fn causes(c: &Causes) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — scenario `{}`", c.model, c.scenario);
+    let _ = writeln!(
+        out,
+        "{} — scenario `{}`",
+        super::escape::inline(&c.model),
+        super::escape::inline(&c.scenario)
+    );
     let noun = if c.sets.len() == 1 { "set" } else { "sets" };
     let _ = writeln!(
         out,

@@ -7,18 +7,36 @@
 //! command line, so that the fuzz targets render every diagnostic they provoke.
 //! Choosing colours and printing is the caller's business.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
 
+use super::escape::{self, SourceView};
 use crate::Diagnostic;
 use crate::eval::EvalError;
-use crate::span::{SourceFile, SourceMap, Span};
+use crate::span::{SourceFile, SourceMap, Span, Window};
 
 /// Renders diagnostics with miette, at a fixed width, with or without colour.
 #[derive(Debug)]
 pub struct DiagnosticRenderer {
     handler: GraphicalReportHandler,
+    /// Per source text (by address, the text itself kept so that the address
+    /// cannot be reused), what miette is shown of it: computed once, not once
+    /// per diagnostic (a file can have thousands).
+    shown: Mutex<HashMap<usize, (Arc<str>, Shown)>>,
+}
+
+/// Texts the cache keeps at most: enough for one model and its imports;
+/// `whatif watch` reads a new text on every save.
+const CACHED_TEXTS: usize = 32;
+
+/// A source as diagnostics show it: its escaped view, if it needs one, and
+/// the text miette reads.
+#[derive(Clone, Debug)]
+struct Shown {
+    view: Option<Arc<SourceView>>,
+    window: Window,
 }
 
 impl DiagnosticRenderer {
@@ -32,6 +50,7 @@ impl DiagnosticRenderer {
         };
         DiagnosticRenderer {
             handler: GraphicalReportHandler::new_themed(theme).with_width(width),
+            shown: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,15 +109,49 @@ impl DiagnosticRenderer {
     }
 
     fn render_located<D: miette::Diagnostic>(&self, d: &D, file: &SourceFile) -> String {
+        // A refused character is shown as its escape, never as itself: the
+        // diagnostic that refuses `ESC [ 2 J` must not clear the screen.
+        let shown = self.shown(file);
+        let name = escape::inline(&file.name).into_owned();
         let located = Located {
             diagnostic: d,
-            source: file.named_source(),
+            source: NamedSource::new(name.clone(), shown.window),
+            view: shown.view.as_deref(),
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &located).is_err() {
-            out = format!("{}: {d}\n", file.name);
+            out = format!("{name}: {d}\n");
         }
         out
+    }
+}
+
+impl DiagnosticRenderer {
+    /// What diagnostics show of `file`, from the cache.
+    fn shown(&self, file: &SourceFile) -> Shown {
+        let key = Arc::as_ptr(&file.text).cast::<u8>() as usize;
+        let mut cache = self
+            .shown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((text, shown)) = cache.get(&key)
+            && Arc::ptr_eq(text, &file.text)
+        {
+            return shown.clone();
+        }
+        if cache.len() >= CACHED_TEXTS {
+            cache.clear();
+        }
+        let view = SourceView::of(&file.text).map(Arc::new);
+        let text = view
+            .as_ref()
+            .map_or_else(|| Arc::clone(&file.text), |v| Arc::from(v.text.as_str()));
+        let shown = Shown {
+            window: file.window(text),
+            view,
+        };
+        cache.insert(key, (Arc::clone(&file.text), shown.clone()));
+        shown
     }
 }
 
@@ -144,7 +197,7 @@ fn compact(
     let (line, col) = file.line_col(at.start);
     let mut out = format!(
         "{}:{line}:{col}: {severity}[{code}]: {message}\n",
-        file.name
+        escape::inline(&file.name)
     );
     out.push_str("  (the line is too long to show)\n");
     if let Some(help) = help {
@@ -157,7 +210,10 @@ fn compact(
 #[derive(Debug)]
 struct Located<'a, D: miette::Diagnostic> {
     diagnostic: &'a D,
-    source: NamedSource<Arc<str>>,
+    source: NamedSource<Window>,
+    /// The escaped text shown instead of the source, when it has characters
+    /// to escape: labels move with it.
+    view: Option<&'a SourceView>,
 }
 
 impl<D: miette::Diagnostic> std::fmt::Display for Located<'_, D> {
@@ -179,7 +235,19 @@ impl<D: miette::Diagnostic> miette::Diagnostic for Located<'_, D> {
         miette::Diagnostic::help(self.diagnostic)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        miette::Diagnostic::labels(self.diagnostic)
+        let labels = miette::Diagnostic::labels(self.diagnostic)?;
+        let Some(view) = self.view else {
+            return Some(labels);
+        };
+        Some(Box::new(labels.map(move |l| {
+            let span = view.range(l.offset(), l.len());
+            let label = l.label().map(str::to_string);
+            if l.primary() {
+                miette::LabeledSpan::new_primary_with_span(label, span)
+            } else {
+                miette::LabeledSpan::new_with_span(label, span)
+            }
+        })))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)

@@ -9,7 +9,11 @@ use crate::loops::{Loop, Polarity, mechanism};
 #[must_use]
 pub fn loops(model: &Model, scenario: &str, loops: &[Loop]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — scenario `{scenario}`", model.title);
+    let _ = writeln!(
+        out,
+        "{} — scenario `{scenario}`",
+        super::escape::inline(&model.title)
+    );
     let count = |p: Polarity| loops.iter().filter(|l| l.polarity == p).count();
     let noun = if loops.len() == 1 { "loop" } else { "loops" };
     let _ = writeln!(

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod diagnostics;
 pub mod dot;
 pub mod drawing;
+pub mod escape;
 pub mod html;
 pub mod json;
 pub mod loops;

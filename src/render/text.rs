@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::escape::inline;
 use super::num;
 use crate::check::scale::percent;
 use crate::eval::Results;
@@ -14,9 +15,14 @@ pub fn results(r: &Results) -> String {
     let title = r
         .title
         .as_deref()
-        .map(|t| format!(": {t}"))
+        .map(|t| format!(": {}", inline(t)))
         .unwrap_or_default();
-    let _ = writeln!(out, "{} — scenario `{}`{title}", r.model, r.scenario);
+    let _ = writeln!(
+        out,
+        "{} — scenario `{}`{title}",
+        inline(&r.model),
+        inline(&r.scenario)
+    );
     let how = if r.exact {
         if r.runs == 1 {
             "exact (no random draw: one run)".to_string()

@@ -750,6 +750,19 @@ impl Lower {
                 Ok(())
             }
         };
+        // pest's Pratt parser recurses once per prefix operator, before any
+        // callback could stop it: a run of 20,000 `-` or `not` would overflow
+        // the stack. Each adds a level to the tree, so a run longer than the
+        // limit is too deep whatever follows it.
+        let mut run = 0;
+        for p in pair.clone().into_inner() {
+            if matches!(p.as_rule(), Rule::not_op | Rule::neg) {
+                run += 1;
+                too_deep(run)?;
+            } else {
+                run = 0;
+            }
+        }
         PRATT
             .map_primary(|p| self.primary(p))
             .map_prefix(|op, rhs| {

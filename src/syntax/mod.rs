@@ -91,6 +91,12 @@ pub fn add_source(
 /// # Errors
 /// Every syntax error found: one per top-level item that fails to parse.
 pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<SyntaxError>> {
+    // Every later stage recurses as deep as the trees made here: no setting
+    // makes them deeper than the stack is known to hold.
+    let limits = &Limits {
+        depth: limits.depth.min(crate::limits::MAX_DEPTH),
+        ..*limits
+    };
     if text.len() > limits.source_bytes {
         let at = Span::new(file, limits.source_bytes, limits.source_bytes);
         return Err(vec![SyntaxError::TooLarge {

@@ -11,7 +11,14 @@ use std::process::{Command, Output};
 
 use super::whatif;
 
+mod edges;
 mod formatter;
+mod memory;
+mod merge;
+mod output;
+mod recursion;
+mod scaling;
+mod terminal;
 
 /// A fresh folder for one test.
 fn folder(name: &str) -> PathBuf {
