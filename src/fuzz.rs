@@ -223,6 +223,65 @@ pub fn eval(data: &[u8]) {
     }
 }
 
+/// Reads partial results as `whatif merge` does. The first byte chooses: 0,
+/// the rest is a partial's file as it is (the envelope and its checksum are
+/// fuzzed); otherwise the rest is a partial's content, sealed with its
+/// checksum first (what lies behind the checksum is fuzzed: validation and
+/// the merge). No panic; a partial that reads is validated; a merge that
+/// succeeds gives finite numbers that render as text, JSON and CSV.
+pub fn merge(data: &[u8]) {
+    use crate::eval::shard::{self, Partial};
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let sealed;
+    let text = if mode == 0 {
+        text
+    } else {
+        sealed = Partial::seal(text);
+        &sealed
+    };
+    let Ok(partial) = Partial::from_json("p.json", text) else {
+        return;
+    };
+    let limits = limits();
+    if partial.validate("p.json", limits.memory).is_err() {
+        return;
+    }
+    // Every shard it claims to complete: itself, as each of them.
+    let n = partial.shard.n.min(4);
+    let parts: Vec<(String, Partial)> = (1..=n)
+        .map(|k| {
+            let mut p = partial.clone();
+            p.shard.k = k;
+            (format!("p{k}.json"), p)
+        })
+        .collect();
+    if let Ok((results, _)) = shard::merge(parts, &limits) {
+        for r in &results {
+            assert_finite(r);
+            let _ = crate::render::text::results(r);
+            let _ = crate::render::csv::results(std::slice::from_ref(r));
+            let _ = serde_json::to_string(&r.to_json());
+        }
+    }
+}
+
+/// Reads frames of the Language Server Protocol as `whatif lsp` does, until
+/// the input ends or the framing breaks: no panic, no body over the limit,
+/// and every body parses (or not) as JSON without a panic.
+pub fn lsp_frame(data: &[u8]) {
+    const MAX_BODY: usize = 4096;
+    let mut input = std::io::BufReader::new(data);
+    while let Ok(Some(body)) = crate::ide::frame::read_frame(&mut input, MAX_BODY) {
+        assert!(body.len() <= MAX_BODY, "a body of {} bytes", body.len());
+        let _ = serde_json::from_slice::<serde_json::Value>(&body);
+    }
+}
+
 /// Every file of the cases, in order: the corpus and the regressions of
 /// `target`, read from the repository (for the replay test).
 #[must_use]
@@ -328,6 +387,16 @@ mod tests {
                 panic!("{name}: {message}");
             }
         }
+    }
+
+    #[test]
+    fn the_merge_corpus_replays() {
+        replay("merge", super::merge);
+    }
+
+    #[test]
+    fn the_lsp_frame_corpus_replays() {
+        replay("lsp_frame", super::lsp_frame);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! business (`whatif lsp`).
 
 pub mod complete;
+pub mod frame;
 pub mod hover;
 pub mod index;
 pub mod lines;

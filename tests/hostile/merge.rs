@@ -133,6 +133,15 @@ fn a_forged_partial_with_impossible_values_is_refused() {
             "bins per histogram",
         ),
         (
+            "extremes out of order (a fuzz finding: a panic in the quantiles)",
+            Box::new(|p| {
+                let c = &mut p.scenarios[0].counts;
+                c.min[0] = 0.0;
+                c.max[0] = -2.2e-308;
+            }),
+            "extreme values out of order",
+        ),
+        (
             "a step past the horizon",
             Box::new(|p| p.scenarios[0].counts.bounded_from[0] = 10_000),
             "a step past the horizon",

@@ -1,19 +1,18 @@
 //! The protocol's framing over standard input and output, with bounds.
 //!
 //! lsp-server's own stdio transport trusts the `Content-Length` header (a huge
-//! one is a huge allocation) and stops at the first malformed message. Here a
-//! header line and a message body are bounded, a body that is not JSON-RPC is
+//! one is a huge allocation) and stops at the first malformed message. Here
+//! frames are read by the library's bounded `ide::frame` (fuzzed as
+//! `lsp_frame`), a body that is not JSON-RPC is
 //! reported on stderr and skipped (the framing is intact, so the next message
 //! can still be read), and only broken framing ends the session. Messages
 //! cross over to the server through an in-memory [`Connection`].
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::thread::JoinHandle;
 
 use lsp_server::{Connection, Message};
-
-/// The longest header line accepted.
-const MAX_HEADER_LINE: u64 = 1024;
+use whatif::ide::frame::read_frame;
 
 /// Starts the reader and writer threads; returns the server's end of the
 /// connection and the writer thread, which ends (having flushed everything)
@@ -70,51 +69,9 @@ fn read_message(
     input: &mut impl BufRead,
     max_body: usize,
 ) -> Result<Option<Result<Message, String>>, String> {
-    let mut length: Option<usize> = None;
-    let mut first = true;
-    loop {
-        let mut line = Vec::new();
-        let read = input
-            .by_ref()
-            .take(MAX_HEADER_LINE)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        if read == 0 {
-            return if first {
-                Ok(None)
-            } else {
-                Err("the input ended inside a message's header".to_string())
-            };
-        }
-        first = false;
-        let Some(line) = line.strip_suffix(b"\r\n") else {
-            return Err("a header line does not end with CR LF".to_string());
-        };
-        if line.is_empty() {
-            break;
-        }
-        let line = String::from_utf8_lossy(line);
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(format!("a malformed header line: {line:?}"));
-        };
-        if name.trim().eq_ignore_ascii_case("content-length") {
-            let n: usize = value
-                .trim()
-                .parse()
-                .map_err(|_| format!("a malformed Content-Length: {value:?}"))?;
-            if n > max_body {
-                return Err(format!(
-                    "a message of {n} bytes is larger than the {max_body} bytes allowed"
-                ));
-            }
-            length = Some(n);
-        }
-    }
-    let length = length.ok_or("a message without a Content-Length")?;
-    let mut body = vec![0; length];
-    input
-        .read_exact(&mut body)
-        .map_err(|e| format!("the input ended inside a message: {e}"))?;
+    let Some(body) = read_frame(input, max_body).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
     Ok(Some(serde_json::from_slice::<Message>(&body).map_err(
         |e| format!("skipped a message that is not JSON-RPC: {e}"),
     )))
