@@ -1,5 +1,7 @@
 //! Parse + check throughput and peak memory on generated models of 10 KB to
-//! 10 MB. Prints figures; asserts nothing. Run with `cargo bench --bench parse_check`.
+//! 10 MB, then the hostile shapes that once grew faster than their input (a
+//! chain of `extends`, a file of unknown names) at two sizes each. Prints
+//! figures; asserts nothing. Run with `cargo bench --bench parse_check`.
 //!
 //! Each size runs in a child process (this binary with `--child FILE`), which
 //! reads the model the parent generated, so its peak memory (VmHWM, reset
@@ -61,6 +63,100 @@ fn child(path: &std::path::Path) {
     println!("{len}\t{best}\t{peak}");
 }
 
+/// `n` scenarios, each extending the one before.
+fn extends_chain(n: usize) -> String {
+    let mut m = String::from(
+        "model \"m\" { horizon 10 steps }\nparam p = 0.5\nscenario s0 { set p = 0.1 }\n",
+    );
+    for i in 1..n {
+        m += &format!("scenario s{i} extends s{} {{ set p = 0.2 }}\n", i - 1);
+    }
+    m
+}
+
+/// `n` rules, each reading a name nobody declared.
+fn unknown_names(n: usize) -> String {
+    let mut m = String::from("model \"m\" { horizon 10 steps }\n");
+    for i in 0..n {
+        m += &format!("factor f{i} = 0.5\n");
+    }
+    for i in 0..n {
+        m += &format!("rule r{i}: when g{i} > 0.1 then f{i} += 0.1\n");
+    }
+    m
+}
+
+/// Best of three: check `text` and render every diagnostic as `whatif check`
+/// prints them; the seconds and the number of diagnostics.
+fn check_and_render(text: &str, limits: &Limits) -> (f64, usize) {
+    let renderer = whatif::render::diagnostics::DiagnosticRenderer::new(false, 100);
+    let mut best = f64::INFINITY;
+    let mut count = 0;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let analysis = whatif::analyze(
+            &mut NoImports,
+            "bench",
+            "bench.whatif",
+            text.as_bytes().to_vec(),
+            limits,
+        );
+        let rendered: usize = analysis
+            .diagnostics
+            .iter()
+            .map(|d| renderer.render(d, &analysis.sources).len())
+            .sum();
+        best = best.min(start.elapsed().as_secs_f64());
+        count = analysis.diagnostics.len();
+        assert!(rendered > 0 || count == 0);
+    }
+    (best, count)
+}
+
+/// The shapes that were quadratic or cubic: time at n and at 4n should grow
+/// about fourfold.
+fn hostile_shapes() {
+    println!();
+    println!("hostile shapes: check and render every diagnostic (best of 3)");
+    println!(
+        "{:<34} {:>8} {:>12} {:>10} {:>12}",
+        "shape", "n", "diagnostics", "seconds", "µs per item"
+    );
+    let deep = Limits {
+        depth: whatif::limits::MAX_DEPTH,
+        ..Limits::default()
+    };
+    let cases: [(&str, fn(usize) -> String, [usize; 2], Limits); 3] = [
+        (
+            "extends chain, refused at depth 256",
+            extends_chain,
+            [5_000, 20_000],
+            Limits::default(),
+        ),
+        (
+            "extends chain, --max-depth 10000",
+            extends_chain,
+            [2_500, 10_000],
+            deep,
+        ),
+        (
+            "unknown names",
+            unknown_names,
+            [5_000, 20_000],
+            Limits::default(),
+        ),
+    ];
+    for (name, make, sizes, limits) in cases {
+        for n in sizes {
+            let (secs, count) = check_and_render(&make(n), &limits);
+            println!(
+                "{name:<34} {n:>8} {count:>12} {secs:>10.4} {:>12.2}",
+                secs * 1e6 / n as f64
+            );
+        }
+    }
+}
+
 fn main() {
     #[cfg(feature = "cli")]
     whatif::allocator::tune();
@@ -110,4 +206,5 @@ fn main() {
             );
         }
     }
+    hostile_shapes();
 }
