@@ -108,6 +108,8 @@ struct WorkerPart {
     counts: Counts,
     explain: Option<explain::Tally>,
     fault: Option<(u64, FaultAt)>,
+    /// It stopped because the evaluation was cancelled.
+    cancelled: bool,
 }
 
 /// What a range of blocks of runs produced, before it becomes [`Results`]:
@@ -237,8 +239,13 @@ pub fn aggregate_with(
             counts: layout.counts(),
             explain: (!targets.is_empty()).then(|| explain::Tally::new(p, &targets)),
             fault: None,
+            cancelled: false,
         };
         loop {
+            if options.cancelled() {
+                part.cancelled = true;
+                break;
+            }
             let b = next.fetch_add(1, Ordering::Relaxed);
             if b >= last_block {
                 break;
@@ -313,6 +320,9 @@ pub fn aggregate_with(
     let mut counts: Option<Counts> = None;
     let mut tally: Option<explain::Tally> = None;
     let mut fault: Option<(u64, FaultAt)> = None;
+    if parts.iter().any(|part| part.cancelled) {
+        return Err(EvalError::Cancelled);
+    }
     for part in parts {
         match counts.as_mut() {
             Some(all) => all.merge(&part.counts),

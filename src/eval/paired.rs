@@ -161,6 +161,9 @@ pub fn compare_with(
             // The plans count into these too; only the measures are used.
             let mut counts = [la.counts(), lb.counts()];
             loop {
+                if options.cancelled() {
+                    return;
+                }
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= blocks {
                     return;
@@ -220,6 +223,9 @@ pub fn compare_with(
                 }
             });
         }
+        if options.cancelled() {
+            return Err(EvalError::Cancelled);
+        }
         return Ok(differences(totals, n, runs));
     }
     let work = || -> Option<(u64, EvalError)> {
@@ -228,6 +234,9 @@ pub fn compare_with(
         let mut va = vec![0.0; n];
         let mut vb = vec![0.0; n];
         loop {
+            if options.cancelled() {
+                return None;
+            }
             let index = next.fetch_add(1, Ordering::Relaxed);
             if index >= blocks {
                 return None;
@@ -284,6 +293,9 @@ pub fn compare_with(
                 .collect()
         })
     };
+    if options.cancelled() {
+        return Err(EvalError::Cancelled);
+    }
     if let Some((_, e)) = faults.into_iter().flatten().min_by_key(|(run, _)| *run) {
         return Err(e);
     }
