@@ -9,11 +9,13 @@
 //! The work is split by concern: `declare` (this file: the symbol tables),
 //! `resolve` (expressions), `items` (nodes, rules, scenarios, expectations),
 //! `values` (everything parameters can change, checked per scenario and per
-//! override), `lints` (structure: algebraic loops, conflicting `=`, warnings).
+//! override), `lints` (structure: algebraic loops, conflicting `=`, warnings),
+//! `measure` (a measure of one run, read against a model already checked).
 
 mod error;
 mod items;
 mod lints;
+pub mod measure;
 pub mod model;
 mod resolve;
 pub mod scale;
@@ -165,6 +167,9 @@ struct Checker<'a> {
     baseline: Option<Baseline>,
     /// The likelihood scale of a model whose header names none.
     default_scale: Scale,
+    /// A model already checked whose names a measure refers to (see
+    /// [`measure`]): its nodes and parameters have no declarations here.
+    known: Option<&'a Model>,
 }
 
 /// What the warnings need of the baseline's values.
@@ -199,6 +204,7 @@ impl<'a> Checker<'a> {
             model: None,
             baseline: None,
             default_scale: Scale::ipcc(),
+            known: None,
         }
     }
 
