@@ -4,7 +4,8 @@
 //! `sim` runs it one step at a time; `montecarlo` runs many runs in parallel
 //! with keyed random draws; `exact` enumerates every outcome of small models;
 //! `stats` aggregates runs into [`Results`]; `explain` turns the causes recorded
-//! during runs into causal chains and "why not" reports. No I/O happens here.
+//! during runs into causal chains and "why not" reports; `samples` records
+//! chosen measures run by run. No I/O happens here.
 
 pub mod bitsim;
 pub mod budget;
@@ -17,6 +18,7 @@ pub mod montecarlo;
 mod normal;
 pub mod paired;
 pub mod results;
+pub mod samples;
 pub mod shard;
 pub mod sim;
 pub mod stats;
