@@ -29,6 +29,8 @@ use crate::graph::{Graph, Sign};
 use crate::span::SourceMap;
 use crate::syntax::ast::TimeUnit;
 
+pub mod notebook;
+
 /// At most this many charts of each kind per scenario (the tables list all).
 pub const MAX_CHARTS: usize = 24;
 /// Events explained per scenario, and chains shown per event.
@@ -78,9 +80,15 @@ pub fn page(r: &Report<'_>) -> Result<String, ChartError> {
         Ok(svg) => svg,
         Err(why) => html! { p class="note" { "The graph is not drawn: " (why.to_string()) "." } },
     };
+    let page = Page {
+        model,
+        sources: r.sources,
+        baseline: Some(r.baseline),
+        sections: &r.sections,
+    };
     let mut sections = Vec::with_capacity(r.sections.len());
     for (k, s) in r.sections.iter().enumerate() {
-        sections.push(section(r, s, k)?);
+        sections.push(section(&page, s, &format!("s{k}"), true)?);
     }
     let first = r.sections.first().map(|s| s.results);
     let doc = html! {
@@ -91,7 +99,7 @@ pub fn page(r: &Report<'_>) -> Result<String, ChartError> {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="generator" content=(concat!("whatif ", env!("CARGO_PKG_VERSION")));
                 title { (model.title) " — whatif report" }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(PAGE_CSS)) (PreEscaped(CONTENT_CSS)) (PreEscaped(PRINT_CSS)) }
             }
             body {
                 header {
@@ -140,6 +148,17 @@ pub fn page(r: &Report<'_>) -> Result<String, ChartError> {
         }
     };
     Ok(doc.into_string())
+}
+
+/// What a scenario's section reads besides its own results: the whole page's
+/// (a report), or a notebook's one output ([`notebook`]).
+struct Page<'a> {
+    model: &'a Model,
+    sources: &'a SourceMap,
+    /// Drawn under every other scenario's results, when there is one.
+    baseline: Option<&'a Results>,
+    /// Every section of the page, for links between them.
+    sections: &'a [Section<'a>],
 }
 
 fn how_computed(r: &Results, overrides: &[String]) -> Markup {
@@ -305,7 +324,7 @@ fn graph_legend(model: &Model) -> Markup {
 }
 
 /// What a scenario changes, quoted from its source.
-fn changes(r: &Report<'_>, id: ScenarioId) -> Markup {
+fn changes(r: &Page<'_>, id: ScenarioId) -> Markup {
     let model = r.model;
     let s = model.scenario(id);
     let one_line = |span| {
@@ -343,20 +362,21 @@ fn changes(r: &Report<'_>, id: ScenarioId) -> Markup {
 }
 
 /// The anchor of a scenario's section, or the contents when it has none.
-fn anchor_of(r: &Report<'_>, id: ScenarioId) -> String {
+fn anchor_of(r: &Page<'_>, id: ScenarioId) -> String {
     r.sections
         .iter()
         .position(|s| s.id == id)
         .map_or("model".to_string(), |k| format!("s{k}"))
 }
 
-fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartError> {
+/// One scenario's section; `prefix` is its id and prefixes its elements' ids.
+/// `why` shows its explanations (a report computes them for every event).
+fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Markup, ChartError> {
     let res = s.results;
     let is_baseline = s.id == crate::check::model::BASELINE;
-    let base = (!is_baseline).then_some(r.baseline);
+    let base = if is_baseline { None } else { r.baseline };
     let h = res.horizon as usize;
     let axis = axis(r.model, h);
-    let prefix = format!("s{k}");
     let mut events: Vec<_> = res.events.iter().collect();
     events.sort_by(|a, b| {
         b.probability
@@ -526,8 +546,10 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                     "."
                 }
             }
-            h3 { "Why" }
-            (explanations(res, s.diff))
+            @if why {
+                h3 { "Why" }
+                (explanations(res, s.diff))
+            }
             @if let Some(d) = s.diff {
                 h3 { "Against the baseline" }
                 (against(d))
@@ -696,22 +718,28 @@ fn against(d: &Diff) -> Markup {
     }
 }
 
-/// The page's styles: system fonts, readable widths, and print rules that
-/// keep figures whole and colours on paper.
-const CSS: &str = r#"
+/// The page's own styles: system fonts, readable widths, its header, contents
+/// and footer.
+const PAGE_CSS: &str = r#"
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --rule: #d0d0d0; --accent: #1d5fa6; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1280px; padding: 1.5rem 2rem 3rem; color: var(--ink); background: #fff;
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
 h1 { font-size: 1.9rem; margin: 0 0 .3rem; }
+.lead { font-size: 1.08rem; margin: .2rem 0; }
+nav ol { columns: 2; margin: 0; }
+footer { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
+"#;
+
+/// The styles of what the page shows, shared with [`notebook`]'s fragments,
+/// which scope each rule to their own element: one rule per line.
+const CONTENT_CSS: &str = r#"
 h2 { font-size: 1.45rem; margin: 2.2rem 0 .6rem; padding-top: .6rem; border-top: 2px solid var(--ink); }
 h3 { font-size: 1.12rem; margin: 1.6rem 0 .5rem; }
 code, kbd { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .92em; }
 a { color: var(--accent); }
-.lead { font-size: 1.08rem; margin: .2rem 0; }
 .meta, .note { color: var(--muted); }
 .note { font-size: .92rem; }
-nav ol { columns: 2; margin: 0; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .93rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 th, td { text-align: left; padding: .22rem .7rem .22rem 0; border-bottom: 1px solid var(--rule); vertical-align: top; }
@@ -739,7 +767,11 @@ dl.why dd { margin-left: 1.2rem; }
 dl.why ol { margin: .2rem 0; padding-left: 1.2rem; }
 .share { display: inline-block; min-width: 3.4em; font-weight: 600; font-variant-numeric: tabular-nums; }
 .chain { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .88em; }
-footer { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
+"#;
+
+/// Print rules that keep figures whole and colours on paper (last: they
+/// override the rules above).
+const PRINT_CSS: &str = r#"
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
