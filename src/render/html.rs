@@ -375,6 +375,9 @@ fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Mar
     let res = s.results;
     let is_baseline = s.id == crate::check::model::BASELINE;
     let base = if is_baseline { None } else { r.baseline };
+    // Shown without the baseline's: the baseline itself, and in a notebook a
+    // scenario whose baseline results are not given.
+    let alone = base.is_none();
     let h = res.horizon as usize;
     let axis = axis(r.model, h);
     let mut events: Vec<_> = res.events.iter().collect();
@@ -468,7 +471,7 @@ fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Mar
                         th scope="col" { "how likely by step " (res.horizon) }
                         @if !res.exact { th scope="col" { (percent(res.confidence)) " interval" } }
                         th scope="col" { "median first step" }
-                        @if !is_baseline { th scope="col" { "baseline" } }
+                        @if !alone { th scope="col" { "baseline" } }
                     } }
                     tbody {
                         @for e in &events {
@@ -477,7 +480,7 @@ fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Mar
                                 td { (likelihood(res, e.probability)) }
                                 @if !res.exact { td class="num" { (percent(e.ci.0)) "–" (percent(e.ci.1)) } }
                                 td class="num" { (e.median_step.map_or("–".to_string(), |m| m.to_string())) }
-                                @if !is_baseline {
+                                @if !alone {
                                     td class="num" { (base_event(&e.name).map_or("–".to_string(), |b| percent(at(&b.by_step, h)))) }
                                 }
                             }
@@ -495,7 +498,7 @@ fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Mar
                         th scope="col" { "median" }
                         th scope="col" { "p95" }
                         th scope="col" { "mean" }
-                        @if !is_baseline { th scope="col" { "baseline mean" } }
+                        @if !alone { th scope="col" { "baseline mean" } }
                     } }
                     tbody {
                         @for f in &res.factors {
@@ -506,7 +509,7 @@ fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Mar
                                 td class="num" { (num(at(&f.p50, h), 3)) }
                                 td class="num" { (num(at(&f.p95, h), 3)) }
                                 td class="num" { (num(at(&f.mean, h), 3)) }
-                                @if !is_baseline {
+                                @if !alone {
                                     td class="num" { (base_factor(&f.name).map_or("–".to_string(), |b| num(at(&b.mean, h), 3))) }
                                 }
                             }
@@ -518,20 +521,20 @@ fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Mar
             @if curves.is_empty() {
                 p { "No event happens in this scenario." }
             } @else {
-                (chart_key(false, is_baseline))
+                (chart_key(false, alone))
                 div class="charts" { @for c in &curves { figure { (PreEscaped(c)) } } }
                 @if charted.len() > MAX_CHARTS {
                     p class="note" { (charted.len() - MAX_CHARTS) " more events are in the table above." }
                 }
             }
             @if !never.is_empty() {
-                p class="note" { "Never happen here" @if !is_baseline { " nor in the baseline" } ": " (never.join(", ")) "." }
+                p class="note" { "Never happen here" @if !alone { " nor in the baseline" } ": " (never.join(", ")) "." }
             }
             h3 { "Factors over time" }
             @if fans.is_empty() {
                 p { "No factor moves in this scenario." }
             } @else {
-                (chart_key(true, is_baseline))
+                (chart_key(true, alone))
                 div class="charts" { @for c in &fans { figure { (PreEscaped(c)) } } }
                 @if moving.len() > MAX_CHARTS {
                     p class="note" { (moving.len() - MAX_CHARTS) " more factors are in the table above." }
@@ -575,7 +578,7 @@ fn likelihood(res: &Results, p: f64) -> Markup {
     }
 }
 
-fn chart_key(fan: bool, is_baseline: bool) -> Markup {
+fn chart_key(fan: bool, alone: bool) -> Markup {
     let blue = svg_chart::SCENARIO_CSS;
     let grey = svg_chart::BASELINE_CSS;
     html! {
@@ -596,7 +599,7 @@ fn chart_key(fan: bool, is_baseline: bool) -> Markup {
                     " probability of having happened by each step"
                 }
             }
-            @if !is_baseline {
+            @if !alone {
                 li {
                     svg class="key" width="46" height="14" aria-hidden="true" {
                         line x1="2" y1="7" x2="44" y2="7" stroke=(grey) stroke-width="2" stroke-dasharray="5 4" {}

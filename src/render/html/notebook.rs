@@ -29,8 +29,7 @@ fn styles() -> String {
     let mut css = format!(
         ".{CLASS} {{ --ink: #1b1b1b; --muted: #555; --rule: #d0d0d0; --accent: #1d5fa6; \
          color: var(--ink); background: #fff; padding: .2rem .6rem .6rem; \
-         font: 14px/1.5 system-ui, -apple-system, \"Segoe UI\", Roboto, \"DejaVu Sans\", sans-serif; }}\n\
-         .{CLASS} h2 {{ border-top: none; margin-top: .6rem; }}\n"
+         font: 14px/1.5 system-ui, -apple-system, \"Segoe UI\", Roboto, \"DejaVu Sans\", sans-serif; }}\n"
     );
     for line in CONTENT_CSS.lines() {
         let Some((selectors, body)) = line.split_once('{') else {
@@ -45,6 +44,10 @@ fn styles() -> String {
         css.push_str(body);
         css.push('\n');
     }
+    // One output among a notebook's cells: no page rule above its title.
+    css.push_str(&format!(
+        ".{CLASS} h2 {{ border-top: none; margin-top: .6rem; padding-top: 0; }}\n"
+    ));
     css
 }
 
@@ -193,6 +196,11 @@ scenario sprinklers "What if <sprinklers> work?" {
         assert!(!html.contains("<h3>Why</h3>"));
         assert!(!html.contains("<script"), "text from the model is escaped");
         assert!(!html.contains("</style><script>"));
+        // Without the baseline's results, no column, curve or key for them.
+        let alone = results(model, &a.sources, &sprinklers, None, None, "w8").expect("a fragment");
+        assert!(!alone.contains("baseline mean"));
+        assert!(!alone.contains("stroke-dasharray=\"5 4\""));
+        assert!(!alone.contains("the same in the baseline"));
     }
 
     #[test]
