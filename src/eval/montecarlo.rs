@@ -304,17 +304,7 @@ pub fn aggregate_with(
         }
         part
     };
-    let parts: Vec<WorkerPart> = if workers == 1 {
-        vec![work()]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    let parts: Vec<WorkerPart> = on_workers(workers, work);
     // Counts merge in any order, so the first worker's are the base (one
     // table fewer to allocate and add for a large model).
     let mut counts: Option<Counts> = None;
@@ -352,6 +342,21 @@ pub fn aggregate_with(
         counts,
         sums,
         explain: tally,
+    })
+}
+
+/// Runs `work` on `workers` threads (on this one when there is one) and
+/// returns what each returned; a worker's panic is raised again here.
+pub(crate) fn on_workers<T: Send>(workers: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
+    if workers <= 1 {
+        return vec![work()];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(&work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     })
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::bitsim;
 use super::compile::Program;
-use super::montecarlo::{Engine, Keyed, fault_error};
+use super::montecarlo::{Engine, Keyed, fault_error, on_workers};
 use super::sim::{NEVER, Sim};
 use super::stats::{BLOCK, Layout};
 use super::sumtree::SumTree;
@@ -282,17 +282,7 @@ pub fn compare_with(
             }
         }
     };
-    let faults: Vec<Option<(u64, EvalError)>> = if threads == 1 {
-        vec![work()]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    let faults = on_workers(threads, work);
     if options.cancelled() {
         return Err(EvalError::Cancelled);
     }

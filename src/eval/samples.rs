@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::budget::Memory;
-use super::montecarlo::{Keyed, blocks_of, fault_error};
+use super::montecarlo::{Keyed, blocks_of, fault_error, on_workers};
 use super::sim::Sim;
 use super::stats::BLOCK;
 use super::{EvalError, Options};
@@ -206,17 +206,7 @@ pub fn collect(
             }
         }
     };
-    let ends: Vec<(Option<(u64, EvalError)>, bool)> = if workers == 1 {
-        vec![work()]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    let ends = on_workers(workers, work);
     if ends.iter().any(|(_, cancelled)| *cancelled) {
         return Err(EvalError::Cancelled);
     }
