@@ -316,24 +316,10 @@ pub fn explain(
     event: &str,
     scenario: &str,
 ) -> PyResult<Explanation> {
-    let model = &loaded.model;
-    let Some(node) = model.node_named(event) else {
-        let names: Vec<&str> = model
-            .nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::Event)
-            .map(|n| n.name.as_str())
-            .collect();
-        return Err(PyValueError::new_err(format!(
-            "no event `{event}` (the events are {})",
-            names.join(", ")
-        )));
-    };
-    if model.node(node).kind != NodeKind::Event {
-        return Err(PyValueError::new_err(format!(
-            "`{event}` is a factor; explanations are about events (factors appear in their chains)"
-        )));
-    }
+    let node = loaded
+        .model
+        .event_to_explain(event)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let id = loaded.scenario(scenario)?;
     let (mut options, overrides) = args.read(loaded, loaded.settings.confidence)?;
     options.explain = vec![node];

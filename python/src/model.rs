@@ -42,18 +42,9 @@ pub struct Loaded {
 impl Loaded {
     /// The scenario named `name`, or a `ValueError` naming the scenarios.
     pub fn scenario(&self, name: &str) -> PyResult<ScenarioId> {
-        self.model.scenario_named(name).ok_or_else(|| {
-            let known: Vec<&str> = self
-                .model
-                .scenarios
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
-            PyValueError::new_err(format!(
-                "no scenario `{name}` (the scenarios are {})",
-                known.join(", ")
-            ))
-        })
+        self.model
+            .scenario_asked(name)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 }
 
@@ -137,12 +128,7 @@ pub fn load(py: Python<'_>, path: PathBuf, limits: Option<&Bound<'_, PyDict>>) -
     let bytes = std::fs::File::open(&path)
         .and_then(|f| whatif::load::read_bounded(f, settings.limits.source_bytes))
         .map_err(|e| io_error(&name, &e))?;
-    let key = path
-        .canonicalize()
-        .or_else(|_| std::path::absolute(&path))
-        .unwrap_or_else(|_| path.clone())
-        .display()
-        .to_string();
+    let key = whatif::load::key_of(&path);
     let analysis = py.detach(|| {
         let mut loader = whatif::load::FsLoader::for_model(&path);
         whatif::analyze_with_scale(
@@ -389,27 +375,14 @@ impl Model {
     fn scenarios(&self) -> Vec<Scenario> {
         let l = &self.inner;
         let m = &l.model;
-        let one_line = |span| {
-            l.sources
-                .text(span)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
         m.scenarios
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let mut changes: Vec<String> =
-                    s.interventions.iter().map(|i| one_line(i.span)).collect();
-                changes.extend(s.rules.iter().map(|&r| one_line(m.rule(r).span)));
-                changes.extend(s.without.iter().map(|(_, span)| one_line(*span)));
-                if let Some(h) = &s.horizon {
-                    changes.push(format!("horizon {}", one_line(h.span)));
-                }
+                let id = ScenarioId::from_index(i);
+                let changes = m.changes_as_written(id, &l.sources);
                 let horizon =
-                    values::resolve(m, ScenarioId::from_index(i), &[], &l.settings.limits)
-                        .map_or(0, |r| r.horizon);
+                    values::resolve(m, id, &[], &l.settings.limits).map_or(0, |r| r.horizon);
                 Scenario {
                     name: s.name.clone(),
                     title: s.title.clone(),

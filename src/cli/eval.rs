@@ -165,12 +165,7 @@ pub fn scenarios(model: &Model, names: &[String], all: bool) -> Result<Vec<Scena
     }
     names
         .iter()
-        .map(|n| {
-            model.scenario_named(n).ok_or_else(|| {
-                let known: Vec<&str> = model.scenarios.iter().map(|s| s.name.as_str()).collect();
-                format!("no scenario `{n}` (the scenarios are {})", known.join(", "))
-            })
-        })
+        .map(|n| model.scenario_asked(n).map_err(|e| e.to_string()))
         .collect()
 }
 

@@ -703,15 +703,15 @@ fn paired_comparisons_of_event_models_agree_between_the_simulators() {
 }
 
 /// A model of factors (the general simulator) and one of events alone (the
-/// bit-parallel one), for cancellation.
-const RANDOM_WALK: &str = r#"model "walk" { horizon 50 steps }
+/// bit-parallel one), for cancellation and samples.
+pub(super) const RANDOM_WALK: &str = r#"model "walk" { horizon 50 steps }
 factor x = uniform(0, 1) in [0, 100]
 event shock hazard = 0.05
 rule up: while shock then x += 1
 rule drift: when x > 0.5 then x += 0.1 likely
 scenario calm { set shock.hazard = 0.01 }
 "#;
-const EVENTS_ALONE: &str = r#"model "events" { horizon 20 steps }
+pub(super) const EVENTS_ALONE: &str = r#"model "events" { horizon 20 steps }
 event a hazard = 0.1
 event b
 rule ab: when a then b likely after 2

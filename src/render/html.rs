@@ -327,19 +327,7 @@ fn graph_legend(model: &Model) -> Markup {
 fn changes(r: &Page<'_>, id: ScenarioId) -> Markup {
     let model = r.model;
     let s = model.scenario(id);
-    let one_line = |span| {
-        r.sources
-            .text(span)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut lines: Vec<String> = s.interventions.iter().map(|i| one_line(i.span)).collect();
-    lines.extend(s.rules.iter().map(|&rule| one_line(model.rule(rule).span)));
-    lines.extend(s.without.iter().map(|(_, span)| one_line(*span)));
-    if let Some(h) = &s.horizon {
-        lines.push(format!("horizon {}", one_line(h.span)));
-    }
+    let lines = model.changes_as_written(id, r.sources);
     html! {
         @if id == crate::check::model::BASELINE {
             p { "The baseline: the model as written, with no intervention." }
@@ -792,9 +780,10 @@ mod tests {
     use crate::check::model::BASELINE;
     use crate::eval::{Options, run};
     use crate::limits::Limits;
-    use crate::load::NoImports;
 
-    const MODEL: &str = r#"model "Fire <b>&</b> smoke" { horizon 10 steps }
+    /// Text from the model that must be escaped everywhere (also used by the
+    /// notebook's tests).
+    pub(super) const MODEL: &str = r#"model "Fire <b>&</b> smoke" { horizon 10 steps }
 actor building "rooms & <halls>" {
   event fire "a fire </title><script>alert(1)</script>" hazard = 0.1
   factor smoke = 0
@@ -806,14 +795,7 @@ scenario sprinklers "What if <sprinklers> work?" {
 "#;
 
     fn page_of(scenarios: &[ScenarioId]) -> String {
-        let a = crate::analyze(
-            &mut NoImports,
-            "t",
-            "t.whatif",
-            MODEL.as_bytes().to_vec(),
-            &Limits::default(),
-        );
-        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        let a = crate::testing::analyzed(MODEL);
         let model = a.model.expect("a model");
         let limits = Limits::default();
         let options = Options {

@@ -1,6 +1,5 @@
 use super::*;
 use crate::Diagnostic;
-use crate::load::NoImports;
 
 const MODEL: &str = r#"model "m" { step 1 week  horizon 10 weeks }
 param delay = 2
@@ -12,13 +11,7 @@ rule r: when a.e then a.x -= 0.1
 "#;
 
 fn model() -> (Model, SourceMap) {
-    let analysis = crate::analyze(
-        &mut NoImports,
-        "m",
-        "m.whatif",
-        MODEL.as_bytes().to_vec(),
-        &Limits::default(),
-    );
+    let analysis = crate::testing::analyzed(MODEL);
     (analysis.model.expect("the model checks"), analysis.sources)
 }
 

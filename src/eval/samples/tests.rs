@@ -3,29 +3,11 @@ use crate::check::CheckError;
 use crate::check::measure::read;
 use crate::check::model::BASELINE;
 use crate::eval::{Cancel, run};
-use crate::load::NoImports;
 
-const WALK: &str = r#"model "walk" { horizon 30 steps }
-factor x = uniform(0, 1) in [0, 100]
-event shock hazard = 0.05
-rule up: while shock then x += 1
-rule drift: when x > 0.5 then x += 0.1 likely
-scenario calm { set shock.hazard = 0.01 }
-"#;
-const EVENTS: &str = r#"model "events" { horizon 20 steps }
-event a hazard = 0.1
-event b
-rule ab: when a then b likely after 2
-"#;
+use crate::eval::tests::{EVENTS_ALONE as EVENTS, RANDOM_WALK as WALK};
 
 fn model(text: &str) -> (Model, SourceMap) {
-    let a = crate::analyze(
-        &mut NoImports,
-        "t",
-        "t.whatif",
-        text.as_bytes().to_vec(),
-        &Limits::default(),
-    );
+    let a = crate::testing::analyzed(text);
     (a.model.expect("the model checks"), a.sources)
 }
 
@@ -83,7 +65,7 @@ fn a_factor_column_averages_to_the_results_mean() {
     let s = sample(WALK, &["x at 12", "x"], &options, &limits).expect("samples");
     let x = results.factor("x").expect("the factor");
     assert!((mean(s.column(0)) - x.mean[12]).abs() < 1e-9);
-    assert!((mean(s.column(1)) - x.mean[30]).abs() < 1e-9);
+    assert!((mean(s.column(1)) - x.mean[50]).abs() < 1e-9);
     // Runs differ: the start is drawn.
     assert!(s.column(0).iter().any(|&v| v != s.column(0)[0]));
 }
@@ -114,13 +96,13 @@ fn samples_do_not_depend_on_the_threads() {
 #[test]
 fn steps_are_checked_against_the_scenario() {
     let limits = Limits::default();
-    let err = sample(WALK, &["x at 31"], &Options::default(), &limits).expect_err("after");
+    let err = sample(WALK, &["x at 51"], &Options::default(), &limits).expect_err("after");
     let EvalError::Values(errors) = err else {
         panic!("{err:?}")
     };
     assert!(matches!(
         errors[0],
-        CheckError::AfterHorizon { step: 31, .. }
+        CheckError::AfterHorizon { step: 51, .. }
     ));
     let days = r#"model "days" { step 1 week  horizon 10 weeks }
 factor x = 0.5

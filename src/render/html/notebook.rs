@@ -138,27 +138,9 @@ mod tests {
     use crate::check::model::{BASELINE, ScenarioId};
     use crate::eval::{Options, run};
     use crate::limits::Limits;
-    use crate::load::NoImports;
-
-    const MODEL: &str = r#"model "Fire <b>&</b> smoke" { horizon 10 steps }
-actor building "rooms & <halls>" {
-  event fire "a fire </style><script>alert(1)</script>" hazard = 0.1
-  factor smoke = 0
-}
-rule spread: while building.fire then building.smoke += 0.1
-scenario sprinklers "What if <sprinklers> work?" {
-  set building.fire.hazard = 0.02
-}
-"#;
 
     fn analysed() -> crate::Analysis {
-        crate::analyze(
-            &mut NoImports,
-            "t",
-            "t.whatif",
-            MODEL.as_bytes().to_vec(),
-            &Limits::default(),
-        )
+        crate::testing::analyzed(super::super::tests::MODEL)
     }
 
     #[test]
@@ -195,7 +177,6 @@ scenario sprinklers "What if <sprinklers> work?" {
         // No explanations were computed, so no "Why".
         assert!(!html.contains("<h3>Why</h3>"));
         assert!(!html.contains("<script"), "text from the model is escaped");
-        assert!(!html.contains("</style><script>"));
         // Without the baseline's results, no column, curve or key for them.
         let alone = results(model, &a.sources, &sprinklers, None, None, "w8").expect("a fragment");
         assert!(!alone.contains("baseline mean"));
