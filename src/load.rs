@@ -163,6 +163,17 @@ pub fn read_bounded(reader: impl std::io::Read, max_bytes: usize) -> std::io::Re
     Ok(bytes)
 }
 
+/// The key a model read from `path` is known by (see [`Loader`]): its
+/// canonical path, else its absolute one, else the path as given.
+#[must_use]
+pub fn key_of(path: &Path) -> String {
+    path.canonicalize()
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// A path as shown to the user: relative to the working folder (`lib/a.whatif`,
 /// `..`, `.`) when they share more than the file system's root, else absolute.
 #[must_use]

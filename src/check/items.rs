@@ -791,10 +791,15 @@ impl<'a> Checker<'a> {
     }
 
     /// A node reference that must be of one kind.
-    fn node_ref(&mut self, name: &ast::Name, kind: NodeKind, context: &str) -> Option<NodeId> {
+    pub(super) fn node_ref(
+        &mut self,
+        name: &ast::Name,
+        kind: NodeKind,
+        context: &str,
+    ) -> Option<NodeId> {
         match self.lookup(&name.text, name.span, Scope::default())? {
             Symbol::Node(n) => {
-                let is_event = self.node_sites[n.index()].decl.kind == AstKind::Event;
+                let is_event = self.node_kind(n) == AstKind::Event;
                 let actual = if is_event {
                     NodeKind::Event
                 } else {

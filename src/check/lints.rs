@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::Baseline;
-use super::error::{Num, format_number};
+use super::error::Num;
 use super::model::{
     EffectOp, ExpectKind, Expr, ExprKind, InterventionKind, Likelihood, Model, NodeId, NodeKind,
     RuleEffects, RuleId, ScenarioId, Start, Verdict,
@@ -208,31 +208,10 @@ impl Checker<'_> {
                 ExpectKind::Stat { at, .. } => at.as_ref(),
                 ExpectKind::Never { by, .. } | ExpectKind::Is { by, .. } => by.as_ref(),
             };
-            if let Some(s) = step {
-                let raw = r.constant(&s.value) * s.per_unit;
-                if (raw - raw.round()).abs() > 1e-9 * raw.abs().max(1.0) || raw < 0.0 {
-                    errors.push(CheckError::NotWholeSteps {
-                        at: s.span,
-                        what: "the step of an expectation".to_string(),
-                        value: Num(raw),
-                        help: s.unit.map(|u| {
-                            format!(
-                                "one {} is {} steps here",
-                                u.singular(),
-                                format_number(s.per_unit)
-                            )
-                        }),
-                    });
-                } else {
-                    let v = r.steps(s);
-                    if v > r.horizon {
-                        errors.push(CheckError::AfterHorizon {
-                            at: s.span,
-                            step: v.into(),
-                            horizon: r.horizon.into(),
-                        });
-                    }
-                }
+            if let Some(s) = step
+                && let Err(e) = r.step_within_horizon(s, "the step of an expectation")
+            {
+                errors.push(e);
             }
             if let ExpectKind::Prob {
                 verdict: Verdict::Compare(_, threshold),

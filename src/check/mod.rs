@@ -9,11 +9,13 @@
 //! The work is split by concern: `declare` (this file: the symbol tables),
 //! `resolve` (expressions), `items` (nodes, rules, scenarios, expectations),
 //! `values` (everything parameters can change, checked per scenario and per
-//! override), `lints` (structure: algebraic loops, conflicting `=`, warnings).
+//! override), `lints` (structure: algebraic loops, conflicting `=`, warnings),
+//! `measure` (a measure of one run, read against a model already checked).
 
 mod error;
 mod items;
 mod lints;
+pub mod measure;
 pub mod model;
 mod resolve;
 pub mod scale;
@@ -171,6 +173,9 @@ struct Checker<'a> {
     /// The suggestions made so far, by scope and name: a typo repeated in
     /// many rules is searched once.
     suggested: std::cell::RefCell<HashMap<String, Option<String>>>,
+    /// A model already checked whose names a measure refers to (see
+    /// [`measure`]): its nodes and parameters have no declarations here.
+    known: Option<&'a Model>,
 }
 
 /// How many names one check searches a suggestion for. Each search compares
@@ -213,6 +218,7 @@ impl<'a> Checker<'a> {
             default_scale: Scale::ipcc(),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             suggested: std::cell::RefCell::new(HashMap::new()),
+            known: None,
         }
     }
 

@@ -82,6 +82,34 @@ pub struct Model {
     pub expectations: Vec<Expectation>,
 }
 
+/// A name a caller gave that the model does not have, or not as the kind
+/// asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// No scenario has the name.
+    #[error("no scenario `{name}` (the scenarios are {})", known.join(", "))]
+    Scenario {
+        /// The name given.
+        name: String,
+        /// Every scenario, `baseline` first.
+        known: Vec<String>,
+    },
+    /// No event has the name.
+    #[error("no event `{name}` (the events are {})", known.join(", "))]
+    Event {
+        /// The name given.
+        name: String,
+        /// Every event.
+        known: Vec<String>,
+    },
+    /// A factor where an event to explain was asked for.
+    #[error("`{name}` is a factor; explanations are about events (factors appear in their chains)")]
+    FactorToExplain {
+        /// The name given.
+        name: String,
+    },
+}
+
 impl Model {
     /// The node with this id.
     #[must_use]
@@ -117,6 +145,67 @@ impl Model {
             .iter()
             .position(|s| s.name == name)
             .map(ScenarioId::from_index)
+    }
+
+    /// What scenario `id` changes itself (not what it inherits), each
+    /// statement on one line as written in `sources`: its interventions, its
+    /// own rules, the rules it disables, its horizon.
+    #[must_use]
+    pub fn changes_as_written(
+        &self,
+        id: ScenarioId,
+        sources: &crate::span::SourceMap,
+    ) -> Vec<String> {
+        let s = self.scenario(id);
+        let one_line = |span| {
+            sources
+                .text(span)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut lines: Vec<String> = s.interventions.iter().map(|i| one_line(i.span)).collect();
+        lines.extend(s.rules.iter().map(|&rule| one_line(self.rule(rule).span)));
+        lines.extend(s.without.iter().map(|(_, span)| one_line(*span)));
+        if let Some(h) = &s.horizon {
+            lines.push(format!("horizon {}", one_line(h.span)));
+        }
+        lines
+    }
+
+    /// The scenario named `name`, for a caller that names one (the CLI's
+    /// `--scenario`, the Python package's `scenario=`).
+    ///
+    /// # Errors
+    /// [`NameError::Scenario`], naming every scenario.
+    pub fn scenario_asked(&self, name: &str) -> Result<ScenarioId, NameError> {
+        self.scenario_named(name)
+            .ok_or_else(|| NameError::Scenario {
+                name: name.to_string(),
+                known: self.scenarios.iter().map(|s| s.name.clone()).collect(),
+            })
+    }
+
+    /// The event named `name`, to explain.
+    ///
+    /// # Errors
+    /// [`NameError::Event`] naming every event, or [`NameError::FactorToExplain`].
+    pub fn event_to_explain(&self, name: &str) -> Result<NodeId, NameError> {
+        match self.node_named(name) {
+            Some(n) if self.node(n).kind == NodeKind::Event => Ok(n),
+            Some(_) => Err(NameError::FactorToExplain {
+                name: name.to_string(),
+            }),
+            None => Err(NameError::Event {
+                name: name.to_string(),
+                known: self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.kind == NodeKind::Event)
+                    .map(|n| n.name.clone())
+                    .collect(),
+            }),
+        }
     }
 
     /// A rule by name.

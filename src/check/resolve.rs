@@ -101,13 +101,21 @@ impl Checker<'_> {
         None
     }
 
-    fn node_kind(&self, id: NodeId) -> AstKind {
-        self.node_sites[id.index()].decl.kind
+    pub(super) fn node_kind(&self, id: NodeId) -> AstKind {
+        match (self.node_sites.get(id.index()), self.known) {
+            (Some(site), _) => site.decl.kind,
+            (None, Some(m)) if m.node(id).kind == super::model::NodeKind::Event => AstKind::Event,
+            (None, _) => AstKind::Factor,
+        }
     }
 
     /// The qualified name of a node, for messages.
     pub(super) fn node_name(&self, id: NodeId) -> String {
-        let site = &self.node_sites[id.index()];
+        let Some(site) = self.node_sites.get(id.index()) else {
+            return self
+                .known
+                .map_or_else(String::new, |m| m.node(id).name.clone());
+        };
         match site.actor {
             Some(a) => {
                 let actor = self
@@ -342,7 +350,11 @@ impl Checker<'_> {
                 });
             }
             (ExprKind::Param(p), Ty::Bool) => {
-                let name = self.param_sites[p.index()].name.name.to_string();
+                let name = match (self.param_sites.get(p.index()), self.known) {
+                    (Some(site), _) => site.name.name.to_string(),
+                    (None, Some(m)) => m.params[p.index()].name.clone(),
+                    (None, None) => String::new(),
+                };
                 self.error(CheckError::NumberAsCondition {
                     at,
                     what: "parameter",
@@ -419,7 +431,7 @@ impl Checker<'_> {
         what: &'static str,
     ) -> Steps {
         let value = self.constant(&d.value, scope, what);
-        let step = self.model.as_ref().map_or(
+        let step = self.model.as_ref().or(self.known).map_or(
             StepSize {
                 size: 1.0,
                 unit: TimeUnit::Step,

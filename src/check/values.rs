@@ -253,6 +253,38 @@ impl Resolved<'_> {
         eval_const(e, &self.params, self.dt)
     }
 
+    /// The step an expectation or a measure asks about (`what`), under these
+    /// parameters: a whole number of steps, within the horizon.
+    ///
+    /// # Errors
+    /// [`CheckError::NotWholeSteps`] or [`CheckError::AfterHorizon`].
+    pub fn step_within_horizon(&self, s: &Steps, what: &str) -> Result<u32, CheckError> {
+        let raw = self.constant(&s.value) * s.per_unit;
+        if (raw - raw.round()).abs() > 1e-9 * raw.abs().max(1.0) || raw < 0.0 {
+            return Err(CheckError::NotWholeSteps {
+                at: s.span,
+                what: what.to_string(),
+                value: Num(raw),
+                help: s.unit.map(|u| {
+                    format!(
+                        "one {} is {} steps here",
+                        u.singular(),
+                        format_number(s.per_unit)
+                    )
+                }),
+            });
+        }
+        let v = self.steps(s);
+        if v > self.horizon {
+            return Err(CheckError::AfterHorizon {
+                at: s.span,
+                step: v.into(),
+                horizon: self.horizon.into(),
+            });
+        }
+        Ok(v)
+    }
+
     /// A number of steps under these parameters (already validated).
     #[must_use]
     pub fn steps(&self, s: &Steps) -> u32 {

@@ -6,7 +6,6 @@ use whatif::check::model::ScenarioId;
 use whatif::check::values::Override;
 use whatif::eval::shard::{self, Partial, Shard};
 use whatif::eval::{self, Options, Results};
-use whatif::render::json::EvalOutput;
 use whatif::span::SourceMap;
 
 use super::report::Reporter;
@@ -167,12 +166,7 @@ pub fn scenarios(model: &Model, names: &[String], all: bool) -> Result<Vec<Scena
     }
     names
         .iter()
-        .map(|n| {
-            model.scenario_named(n).ok_or_else(|| {
-                let known: Vec<&str> = model.scenarios.iter().map(|s| s.name.as_str()).collect();
-                format!("no scenario `{n}` (the scenarios are {})", known.join(", "))
-            })
-        })
+        .map(|n| model.scenario_asked(n).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -332,7 +326,7 @@ pub fn write_results(
     all: bool,
 ) -> Outcome {
     let text = match format {
-        Format::Json => return super::write_json(path, &eval_output(results, all)),
+        Format::Json => return super::write_json(path, &Results::eval_output(results, all)),
         Format::Text => results
             .iter()
             .map(render::text::results)
@@ -341,14 +335,4 @@ pub fn write_results(
         Format::Csv => render::csv::results(results),
     };
     super::write_output(path, &text)
-}
-
-/// The JSON document of every scenario's results: a list when every scenario
-/// was asked for or there are several, else one object.
-fn eval_output(results: &[Results], all: bool) -> EvalOutput {
-    let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
-    match list.pop() {
-        Some(one) if list.is_empty() && !all => EvalOutput::One(one),
-        last => EvalOutput::Many(list.into_iter().chain(last).collect()),
-    }
 }

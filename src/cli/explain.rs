@@ -1,7 +1,6 @@
 //! `whatif explain`: why a consequence follows in a scenario, and why not.
 
 use clap::{Args, ValueEnum};
-use whatif::check::model::NodeKind;
 
 use super::eval::{EvalOptions, evaluate, load_model, scenarios};
 use super::{Context, Outcome, render};
@@ -37,27 +36,13 @@ pub fn run(args: &ExplainArgs, ctx: &Context) -> Outcome {
         Ok(m) => m,
         Err(o) => return o,
     };
-    let Some(node) = model.node_named(&args.node) else {
-        let names: Vec<&str> = model
-            .nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::Event)
-            .map(|n| n.name.as_str())
-            .collect();
-        errorln!(
-            "error: no event `{}` (the events are {})",
-            args.node,
-            names.join(", ")
-        );
-        return Outcome::Failure;
+    let node = match model.event_to_explain(&args.node) {
+        Ok(n) => n,
+        Err(e) => {
+            errorln!("error: {e}");
+            return Outcome::Failure;
+        }
     };
-    if model.node(node).kind != NodeKind::Event {
-        errorln!(
-            "error: `{}` is a factor; explanations are about events (factors appear in their chains)",
-            args.node
-        );
-        return Outcome::Failure;
-    }
     let names: Vec<String> = args.scenario.iter().cloned().collect();
     let scenario = match scenarios(&model, &names, false) {
         Ok(ids) => ids[0],

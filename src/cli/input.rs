@@ -57,12 +57,7 @@ pub fn analyze(input: Input, ctx: &Context) -> Analysis {
         .or_else(|| ctx.stdin_filename.as_ref().map(PathBuf::from));
     match located {
         Some(path) => {
-            let key = path
-                .canonicalize()
-                .or_else(|_| std::path::absolute(&path))
-                .unwrap_or_else(|_| path.clone())
-                .display()
-                .to_string();
+            let key = whatif::load::key_of(&path);
             let mut loader = FsLoader::for_model(&path);
             whatif::analyze_with_scale(&mut loader, &key, &input.name, input.bytes, limits, scale)
         }

@@ -23,7 +23,6 @@ mod graph;
 mod html_report;
 mod init;
 mod input;
-mod layout;
 mod loops;
 mod lsp;
 mod man;
@@ -438,16 +437,9 @@ fn stdout_outcome(written: std::io::Result<()>) -> Outcome {
     }
 }
 
-/// A JSON output as printed: in [`layout::Layout`], with a final newline.
+/// A JSON output as printed (the library's [`whatif::render::json::document`]).
 pub fn json<T: serde::Serialize>(value: &T) -> String {
-    // Serializing these types cannot fail: every map has string keys. Written
-    // straight into the buffer: an evaluation's output can be megabytes.
-    let mut out = Vec::with_capacity(1 << 16);
-    if layout::to_writer(&mut out, value).is_err() {
-        out.clear();
-    }
-    out.push(b'\n');
-    String::from_utf8(out).unwrap_or_default()
+    whatif::render::json::document(value)
 }
 
 /// Writes `value` as [`json`] formats it, atomically to `path`, or to standard
@@ -458,11 +450,7 @@ pub fn write_json<T: serde::Serialize>(path: Option<&std::path::Path>, value: &T
         return write_output(path, &json(value));
     }
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    stdout_outcome(
-        layout::to_writer(&mut out, value)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush()),
-    )
+    stdout_outcome(whatif::render::json::write_document(&mut out, value).and_then(|()| out.flush()))
 }
 
 /// Prints diagnostics and messages; standard error closed or broken is no

@@ -77,6 +77,10 @@ pub enum EvalError {
         /// The run.
         run: u64,
     },
+    /// The evaluation was asked to stop ([`super::Cancel`]).
+    #[error("the evaluation was cancelled")]
+    #[diagnostic(code(whatif::eval::cancelled))]
+    Cancelled,
     /// A model too large or too random for exact evaluation.
     #[error("exact evaluation is out of reach: {reason}")]
     #[diagnostic(

@@ -205,6 +205,9 @@ pub fn evaluate(p: &Program<'_>, options: &Options, limits: &Limits) -> Result<R
                     });
                 }
                 outcomes += 1;
+                if outcomes % 1024 == 1 && options.cancelled() {
+                    return Err(EvalError::Cancelled);
+                }
                 if outcomes.saturating_mul(items) > limits.work {
                     return Err(EvalError::LimitReached {
                         which: Limit::Work,

@@ -4,7 +4,8 @@
 //! `sim` runs it one step at a time; `montecarlo` runs many runs in parallel
 //! with keyed random draws; `exact` enumerates every outcome of small models;
 //! `stats` aggregates runs into [`Results`]; `explain` turns the causes recorded
-//! during runs into causal chains and "why not" reports. No I/O happens here.
+//! during runs into causal chains and "why not" reports; `samples` records
+//! chosen measures run by run. No I/O happens here.
 
 pub mod bitsim;
 pub mod budget;
@@ -17,6 +18,7 @@ pub mod montecarlo;
 mod normal;
 pub mod paired;
 pub mod results;
+pub mod samples;
 pub mod shard;
 pub mod sim;
 pub mod stats;
@@ -48,6 +50,8 @@ pub struct Options {
     pub explain: Vec<NodeId>,
     /// Counts finished runs as they finish, for a progress bar.
     pub progress: Option<Progress>,
+    /// Asks a running evaluation to stop (an interrupt, a deadline).
+    pub cancel: Option<Cancel>,
 }
 
 /// A count of finished Monte Carlo runs that another thread may read while an
@@ -73,6 +77,43 @@ impl PartialEq for Progress {
     }
 }
 
+/// A request to stop an evaluation before it ends, which another thread makes
+/// while it runs: a notebook's interrupt, a server's deadline.
+///
+/// Workers look at it between blocks of runs (and exact evaluation every so
+/// many outcomes), so an evaluation stops within about one block's time and
+/// returns [`EvalError::Cancelled`]. Nothing else changes: an evaluation that
+/// is not cancelled gives the same results with or without one.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// Asks every evaluation holding a clone of this to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Options {
+    /// Whether the evaluation was asked to stop.
+    #[must_use]
+    pub fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
+    }
+}
+
 /// The defaults: 10,000 runs, seed 0, 95% intervals.
 pub const DEFAULT_RUNS: u64 = 10_000;
 /// The default seed.
@@ -90,6 +131,7 @@ impl Default for Options {
             exact: false,
             explain: Vec::new(),
             progress: None,
+            cancel: None,
         }
     }
 }

@@ -108,6 +108,8 @@ struct WorkerPart {
     counts: Counts,
     explain: Option<explain::Tally>,
     fault: Option<(u64, FaultAt)>,
+    /// It stopped because the evaluation was cancelled.
+    cancelled: bool,
 }
 
 /// What a range of blocks of runs produced, before it becomes [`Results`]:
@@ -239,8 +241,13 @@ pub fn aggregate_with(
             counts: layout.counts(),
             explain: (!targets.is_empty()).then(|| explain::Tally::new(p, &targets)),
             fault: None,
+            cancelled: false,
         };
         loop {
+            if options.cancelled() {
+                part.cancelled = true;
+                break;
+            }
             let b = next.fetch_add(1, Ordering::Relaxed);
             if b >= last_block {
                 break;
@@ -299,22 +306,15 @@ pub fn aggregate_with(
         }
         part
     };
-    let parts: Vec<WorkerPart> = if workers == 1 {
-        vec![work()]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    let parts: Vec<WorkerPart> = on_workers(workers, work);
     // Counts merge in any order, so the first worker's are the base (one
     // table fewer to allocate and add for a large model).
     let mut counts: Option<Counts> = None;
     let mut tally: Option<explain::Tally> = None;
     let mut fault: Option<(u64, FaultAt)> = None;
+    if parts.iter().any(|part| part.cancelled) {
+        return Err(EvalError::Cancelled);
+    }
     for part in parts {
         match counts.as_mut() {
             Some(all) => all.merge(&part.counts),
@@ -344,6 +344,21 @@ pub fn aggregate_with(
         counts,
         sums,
         explain: tally,
+    })
+}
+
+/// Runs `work` on `workers` threads (on this one when there is one) and
+/// returns what each returned; a worker's panic is raised again here.
+pub(crate) fn on_workers<T: Send>(workers: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
+    if workers <= 1 {
+        return vec![work()];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(&work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     })
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::bitsim;
 use super::compile::Program;
-use super::montecarlo::{Engine, Keyed, fault_error};
+use super::montecarlo::{Engine, Keyed, fault_error, on_workers};
 use super::sim::{NEVER, Sim};
 use super::stats::{BLOCK, Layout};
 use super::sumtree::SumTree;
@@ -168,6 +168,9 @@ pub fn compare_with(
             // The plans count into these too; only the measures are used.
             let mut counts = [la.counts(), lb.counts()];
             loop {
+                if options.cancelled() {
+                    return;
+                }
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= blocks {
                     return;
@@ -227,6 +230,9 @@ pub fn compare_with(
                 }
             });
         }
+        if options.cancelled() {
+            return Err(EvalError::Cancelled);
+        }
         return Ok(differences(totals, n, runs));
     }
     let work = || -> Option<(u64, EvalError)> {
@@ -235,6 +241,9 @@ pub fn compare_with(
         let mut va = vec![0.0; n];
         let mut vb = vec![0.0; n];
         loop {
+            if options.cancelled() {
+                return None;
+            }
             let index = next.fetch_add(1, Ordering::Relaxed);
             if index >= blocks {
                 return None;
@@ -280,17 +289,10 @@ pub fn compare_with(
             }
         }
     };
-    let faults: Vec<Option<(u64, EvalError)>> = if threads == 1 {
-        vec![work()]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    let faults = on_workers(threads, work);
+    if options.cancelled() {
+        return Err(EvalError::Cancelled);
+    }
     if let Some((_, e)) = faults.into_iter().flatten().min_by_key(|(run, _)| *run) {
         return Err(e);
     }

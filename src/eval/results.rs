@@ -408,6 +408,19 @@ impl Results {
         }
     }
 
+    /// The document `whatif eval --format json` prints for `results`, the
+    /// scenarios in the order asked for: a list when `all` scenarios were
+    /// asked for or there are several, else the one scenario's object. Write
+    /// it with [`json::document`].
+    #[must_use]
+    pub fn eval_output(results: &[Results], all: bool) -> json::EvalOutput {
+        let mut list: Vec<_> = results.iter().map(Results::to_json).collect();
+        match list.pop() {
+            Some(one) if list.is_empty() && !all => json::EvalOutput::One(one),
+            last => json::EvalOutput::Many(list.into_iter().chain(last).collect()),
+        }
+    }
+
     /// An event's results by name.
     #[must_use]
     pub fn event(&self, name: &str) -> Option<&EventResult> {

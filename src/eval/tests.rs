@@ -701,3 +701,99 @@ fn paired_comparisons_of_event_models_agree_between_the_simulators() {
         );
     }
 }
+
+/// A model of factors (the general simulator) and one of events alone (the
+/// bit-parallel one), for cancellation and samples.
+pub(super) const RANDOM_WALK: &str = r#"model "walk" { horizon 50 steps }
+factor x = uniform(0, 1) in [0, 100]
+event shock hazard = 0.05
+rule up: while shock then x += 1
+rule drift: when x > 0.5 then x += 0.1 likely
+scenario calm { set shock.hazard = 0.01 }
+"#;
+pub(super) const EVENTS_ALONE: &str = r#"model "events" { horizon 20 steps }
+event a hazard = 0.1
+event b
+rule ab: when a then b likely after 2
+scenario rare { set a.hazard = 0.01 }
+"#;
+
+#[test]
+fn a_cancelled_evaluation_stops_with_its_own_error() {
+    let limits = Limits::default();
+    let cancel = Cancel::default();
+    cancel.cancel();
+    for text in [RANDOM_WALK, EVENTS_ALONE] {
+        let (m, sources) = model(text);
+        for threads in [1, 2] {
+            let options = Options {
+                runs: 2_000,
+                threads,
+                cancel: Some(cancel.clone()),
+                ..Options::default()
+            };
+            let got = run(&m, &sources, BASELINE, &[], &options, &limits);
+            assert_eq!(got, Err(EvalError::Cancelled), "{text}");
+            let d = crate::diff::diff(&m, &sources, ScenarioId(1), BASELINE, &options, &limits);
+            assert_eq!(d.err(), Some(EvalError::Cancelled), "{text}");
+        }
+    }
+    let (m, sources) = model(EVENTS_ALONE);
+    let options = Options {
+        exact: true,
+        cancel: Some(cancel),
+        ..Options::default()
+    };
+    // Exact evaluation looks at its first outcome and every 1,024th.
+    let got = run(&m, &sources, BASELINE, &[], &options, &limits);
+    assert_eq!(got, Err(EvalError::Cancelled));
+}
+
+#[test]
+fn an_evaluation_cancelled_while_it_runs_stops() {
+    let limits = Limits {
+        runs: u64::MAX,
+        work: u64::MAX,
+        ..Limits::default()
+    };
+    let (m, sources) = model(RANDOM_WALK);
+    let cancel = Cancel::default();
+    let progress = Progress::default();
+    // Far more runs than can finish before the cancel below.
+    let options = Options {
+        runs: 1 << 40,
+        threads: 2,
+        cancel: Some(cancel.clone()),
+        progress: Some(progress.clone()),
+        ..Options::default()
+    };
+    std::thread::scope(|s| {
+        let worker = s.spawn(|| run(&m, &sources, BASELINE, &[], &options, &limits));
+        while progress.done() == 0 {
+            std::thread::yield_now();
+        }
+        cancel.cancel();
+        let got = worker.join().expect("no panic");
+        assert_eq!(got, Err(EvalError::Cancelled));
+    });
+}
+
+#[test]
+fn a_cancel_never_used_changes_nothing() {
+    let limits = Limits::default();
+    for text in [RANDOM_WALK, EVENTS_ALONE] {
+        let (m, sources) = model(text);
+        let plain = Options {
+            runs: 1_000,
+            ..Options::default()
+        };
+        let with = Options {
+            cancel: Some(Cancel::default()),
+            ..plain.clone()
+        };
+        assert_eq!(
+            run(&m, &sources, BASELINE, &[], &plain, &limits),
+            run(&m, &sources, BASELINE, &[], &with, &limits)
+        );
+    }
+}

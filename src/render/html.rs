@@ -29,6 +29,8 @@ use crate::graph::{Graph, Sign};
 use crate::span::SourceMap;
 use crate::syntax::ast::TimeUnit;
 
+pub mod notebook;
+
 /// At most this many charts of each kind per scenario (the tables list all).
 pub const MAX_CHARTS: usize = 24;
 /// Events explained per scenario, and chains shown per event.
@@ -78,9 +80,15 @@ pub fn page(r: &Report<'_>) -> Result<String, ChartError> {
         Ok(svg) => svg,
         Err(why) => html! { p class="note" { "The graph is not drawn: " (why.to_string()) "." } },
     };
+    let page = Page {
+        model,
+        sources: r.sources,
+        baseline: Some(r.baseline),
+        sections: &r.sections,
+    };
     let mut sections = Vec::with_capacity(r.sections.len());
     for (k, s) in r.sections.iter().enumerate() {
-        sections.push(section(r, s, k)?);
+        sections.push(section(&page, s, &format!("s{k}"), true)?);
     }
     let first = r.sections.first().map(|s| s.results);
     let doc = html! {
@@ -91,7 +99,7 @@ pub fn page(r: &Report<'_>) -> Result<String, ChartError> {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="generator" content=(concat!("whatif ", env!("CARGO_PKG_VERSION")));
                 title { (model.title) " — whatif report" }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(PAGE_CSS)) (PreEscaped(CONTENT_CSS)) (PreEscaped(PRINT_CSS)) }
             }
             body {
                 header {
@@ -140,6 +148,17 @@ pub fn page(r: &Report<'_>) -> Result<String, ChartError> {
         }
     };
     Ok(doc.into_string())
+}
+
+/// What a scenario's section reads besides its own results: the whole page's
+/// (a report), or a notebook's one output ([`notebook`]).
+struct Page<'a> {
+    model: &'a Model,
+    sources: &'a SourceMap,
+    /// Drawn under every other scenario's results, when there is one.
+    baseline: Option<&'a Results>,
+    /// Every section of the page, for links between them.
+    sections: &'a [Section<'a>],
 }
 
 fn how_computed(r: &Results, overrides: &[String]) -> Markup {
@@ -305,22 +324,10 @@ fn graph_legend(model: &Model) -> Markup {
 }
 
 /// What a scenario changes, quoted from its source.
-fn changes(r: &Report<'_>, id: ScenarioId) -> Markup {
+fn changes(r: &Page<'_>, id: ScenarioId) -> Markup {
     let model = r.model;
     let s = model.scenario(id);
-    let one_line = |span| {
-        r.sources
-            .text(span)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut lines: Vec<String> = s.interventions.iter().map(|i| one_line(i.span)).collect();
-    lines.extend(s.rules.iter().map(|&rule| one_line(model.rule(rule).span)));
-    lines.extend(s.without.iter().map(|(_, span)| one_line(*span)));
-    if let Some(h) = &s.horizon {
-        lines.push(format!("horizon {}", one_line(h.span)));
-    }
+    let lines = model.changes_as_written(id, r.sources);
     html! {
         @if id == crate::check::model::BASELINE {
             p { "The baseline: the model as written, with no intervention." }
@@ -343,20 +350,24 @@ fn changes(r: &Report<'_>, id: ScenarioId) -> Markup {
 }
 
 /// The anchor of a scenario's section, or the contents when it has none.
-fn anchor_of(r: &Report<'_>, id: ScenarioId) -> String {
+fn anchor_of(r: &Page<'_>, id: ScenarioId) -> String {
     r.sections
         .iter()
         .position(|s| s.id == id)
         .map_or("model".to_string(), |k| format!("s{k}"))
 }
 
-fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartError> {
+/// One scenario's section; `prefix` is its id and prefixes its elements' ids.
+/// `why` shows its explanations (a report computes them for every event).
+fn section(r: &Page<'_>, s: &Section<'_>, prefix: &str, why: bool) -> Result<Markup, ChartError> {
     let res = s.results;
     let is_baseline = s.id == crate::check::model::BASELINE;
-    let base = (!is_baseline).then_some(r.baseline);
+    let base = if is_baseline { None } else { r.baseline };
+    // Shown without the baseline's: the baseline itself, and in a notebook a
+    // scenario whose baseline results are not given.
+    let alone = base.is_none();
     let h = res.horizon as usize;
     let axis = axis(r.model, h);
-    let prefix = format!("s{k}");
     let mut events: Vec<_> = res.events.iter().collect();
     events.sort_by(|a, b| {
         b.probability
@@ -448,7 +459,7 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                         th scope="col" { "how likely by step " (res.horizon) }
                         @if !res.exact { th scope="col" { (percent(res.confidence)) " interval" } }
                         th scope="col" { "median first step" }
-                        @if !is_baseline { th scope="col" { "baseline" } }
+                        @if !alone { th scope="col" { "baseline" } }
                     } }
                     tbody {
                         @for e in &events {
@@ -457,7 +468,7 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                                 td { (likelihood(res, e.probability)) }
                                 @if !res.exact { td class="num" { (percent(e.ci.0)) "–" (percent(e.ci.1)) } }
                                 td class="num" { (e.median_step.map_or("–".to_string(), |m| m.to_string())) }
-                                @if !is_baseline {
+                                @if !alone {
                                     td class="num" { (base_event(&e.name).map_or("–".to_string(), |b| percent(at(&b.by_step, h)))) }
                                 }
                             }
@@ -475,7 +486,7 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                         th scope="col" { "median" }
                         th scope="col" { "p95" }
                         th scope="col" { "mean" }
-                        @if !is_baseline { th scope="col" { "baseline mean" } }
+                        @if !alone { th scope="col" { "baseline mean" } }
                     } }
                     tbody {
                         @for f in &res.factors {
@@ -486,7 +497,7 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                                 td class="num" { (num(at(&f.p50, h), 3)) }
                                 td class="num" { (num(at(&f.p95, h), 3)) }
                                 td class="num" { (num(at(&f.mean, h), 3)) }
-                                @if !is_baseline {
+                                @if !alone {
                                     td class="num" { (base_factor(&f.name).map_or("–".to_string(), |b| num(at(&b.mean, h), 3))) }
                                 }
                             }
@@ -498,20 +509,20 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
             @if curves.is_empty() {
                 p { "No event happens in this scenario." }
             } @else {
-                (chart_key(false, is_baseline))
+                (chart_key(false, alone))
                 div class="charts" { @for c in &curves { figure { (PreEscaped(c)) } } }
                 @if charted.len() > MAX_CHARTS {
                     p class="note" { (charted.len() - MAX_CHARTS) " more events are in the table above." }
                 }
             }
             @if !never.is_empty() {
-                p class="note" { "Never happen here" @if !is_baseline { " nor in the baseline" } ": " (never.join(", ")) "." }
+                p class="note" { "Never happen here" @if !alone { " nor in the baseline" } ": " (never.join(", ")) "." }
             }
             h3 { "Factors over time" }
             @if fans.is_empty() {
                 p { "No factor moves in this scenario." }
             } @else {
-                (chart_key(true, is_baseline))
+                (chart_key(true, alone))
                 div class="charts" { @for c in &fans { figure { (PreEscaped(c)) } } }
                 @if moving.len() > MAX_CHARTS {
                     p class="note" { (moving.len() - MAX_CHARTS) " more factors are in the table above." }
@@ -526,8 +537,10 @@ fn section(r: &Report<'_>, s: &Section<'_>, k: usize) -> Result<Markup, ChartErr
                     "."
                 }
             }
-            h3 { "Why" }
-            (explanations(res, s.diff))
+            @if why {
+                h3 { "Why" }
+                (explanations(res, s.diff))
+            }
             @if let Some(d) = s.diff {
                 h3 { "Against the baseline" }
                 (against(d))
@@ -553,7 +566,7 @@ fn likelihood(res: &Results, p: f64) -> Markup {
     }
 }
 
-fn chart_key(fan: bool, is_baseline: bool) -> Markup {
+fn chart_key(fan: bool, alone: bool) -> Markup {
     let blue = svg_chart::SCENARIO_CSS;
     let grey = svg_chart::BASELINE_CSS;
     html! {
@@ -574,7 +587,7 @@ fn chart_key(fan: bool, is_baseline: bool) -> Markup {
                     " probability of having happened by each step"
                 }
             }
-            @if !is_baseline {
+            @if !alone {
                 li {
                     svg class="key" width="46" height="14" aria-hidden="true" {
                         line x1="2" y1="7" x2="44" y2="7" stroke=(grey) stroke-width="2" stroke-dasharray="5 4" {}
@@ -696,22 +709,28 @@ fn against(d: &Diff) -> Markup {
     }
 }
 
-/// The page's styles: system fonts, readable widths, and print rules that
-/// keep figures whole and colours on paper.
-const CSS: &str = r#"
+/// The page's own styles: system fonts, readable widths, its header, contents
+/// and footer.
+const PAGE_CSS: &str = r#"
 :root { color-scheme: light; --ink: #1b1b1b; --muted: #555; --rule: #d0d0d0; --accent: #1d5fa6; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1280px; padding: 1.5rem 2rem 3rem; color: var(--ink); background: #fff;
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
 h1 { font-size: 1.9rem; margin: 0 0 .3rem; }
+.lead { font-size: 1.08rem; margin: .2rem 0; }
+nav ol { columns: 2; margin: 0; }
+footer { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
+"#;
+
+/// The styles of what the page shows, shared with [`notebook`]'s fragments,
+/// which scope each rule to their own element: one rule per line.
+const CONTENT_CSS: &str = r#"
 h2 { font-size: 1.45rem; margin: 2.2rem 0 .6rem; padding-top: .6rem; border-top: 2px solid var(--ink); }
 h3 { font-size: 1.12rem; margin: 1.6rem 0 .5rem; }
 code, kbd { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .92em; }
 a { color: var(--accent); }
-.lead { font-size: 1.08rem; margin: .2rem 0; }
 .meta, .note { color: var(--muted); }
 .note { font-size: .92rem; }
-nav ol { columns: 2; margin: 0; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .93rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 th, td { text-align: left; padding: .22rem .7rem .22rem 0; border-bottom: 1px solid var(--rule); vertical-align: top; }
@@ -739,7 +758,11 @@ dl.why dd { margin-left: 1.2rem; }
 dl.why ol { margin: .2rem 0; padding-left: 1.2rem; }
 .share { display: inline-block; min-width: 3.4em; font-weight: 600; font-variant-numeric: tabular-nums; }
 .chain { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .88em; }
-footer { margin-top: 3rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .85rem; }
+"#;
+
+/// Print rules that keep figures whole and colours on paper (last: they
+/// override the rules above).
+const PRINT_CSS: &str = r#"
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -757,9 +780,10 @@ mod tests {
     use crate::check::model::BASELINE;
     use crate::eval::{Options, run};
     use crate::limits::Limits;
-    use crate::load::NoImports;
 
-    const MODEL: &str = r#"model "Fire <b>&</b> smoke" { horizon 10 steps }
+    /// Text from the model that must be escaped everywhere (also used by the
+    /// notebook's tests).
+    pub(super) const MODEL: &str = r#"model "Fire <b>&</b> smoke" { horizon 10 steps }
 actor building "rooms & <halls>" {
   event fire "a fire </title><script>alert(1)</script>" hazard = 0.1
   factor smoke = 0
@@ -771,14 +795,7 @@ scenario sprinklers "What if <sprinklers> work?" {
 "#;
 
     fn page_of(scenarios: &[ScenarioId]) -> String {
-        let a = crate::analyze(
-            &mut NoImports,
-            "t",
-            "t.whatif",
-            MODEL.as_bytes().to_vec(),
-            &Limits::default(),
-        );
-        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        let a = crate::testing::analyzed(MODEL);
         let model = a.model.expect("a model");
         let limits = Limits::default();
         let options = Options {

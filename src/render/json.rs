@@ -17,11 +17,40 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod layout;
 pub mod structure;
 pub use structure::{
     CausesReport, CutSet, Evaluation, GraphEdge, GraphNode, GraphReport, Loop, LoopLink,
     LoopsReport, Mechanism, RootCause,
 };
+
+/// `value` as every `--format json` output is printed: in [`layout::Layout`],
+/// with a final newline.
+#[must_use]
+pub fn document<T: Serialize + ?Sized>(value: &T) -> String {
+    // Serializing these types cannot fail: every map has string keys. Written
+    // straight into the buffer: an evaluation's output can be megabytes.
+    let mut out = Vec::with_capacity(1 << 16);
+    if write_document(&mut out, value).is_err() {
+        out.clear();
+        out.push(b'\n');
+    }
+    // The serializer writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes [`document`]'s bytes to `w` as they are serialized, without holding
+/// the whole document first.
+///
+/// # Errors
+/// Writing failed, or `value` refused to serialize.
+pub fn write_document<W: std::io::Write, T: Serialize + ?Sized>(
+    mut w: W,
+    value: &T,
+) -> std::io::Result<()> {
+    layout::to_writer(&mut w, value)?;
+    w.write_all(b"\n")
+}
 
 /// The version of the `eval` and `diff` contracts; raised when a field changes
 /// meaning or disappears (new fields may appear without it).

@@ -681,6 +681,30 @@ impl Expectation {
     }
 }
 
+/// A measure of one run, written as an expectation writes what it measures:
+/// the unit of the library's per-run samples (see [`crate::syntax::parse_measure`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Measure {
+    /// `P(CONDITION [at|by S])`: 1 in a run where it holds, else 0.
+    Prob {
+        /// The event or condition.
+        condition: Expr,
+        /// `at S` or `by S`.
+        when: Option<(ProbWhen, Duration)>,
+        /// The whole measure.
+        span: Span,
+    },
+    /// `factor [at S]`: the factor's value.
+    Value {
+        /// The factor.
+        target: Name,
+        /// The step (the horizon when absent).
+        at: Option<Duration>,
+        /// The whole measure.
+        span: Span,
+    },
+}
+
 /// `at S` (the condition holds at step S) or `by S` (it held at some step up to S).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbWhen {

@@ -236,6 +236,18 @@ pub(crate) fn from_pest(
     base: usize,
     text: &str,
 ) -> SyntaxError {
+    from_pest_with(error, file, base, text, "")
+}
+
+/// [`from_pest`] with `help` (when not empty) instead of the hint for a file
+/// when no slip is recognized: text that is not a file (a measure) has its own.
+pub(crate) fn from_pest_with(
+    error: &pest::error::Error<Rule>,
+    file: FileId,
+    base: usize,
+    text: &str,
+    help: &str,
+) -> SyntaxError {
     let pos = match error.location {
         pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
     };
@@ -256,7 +268,13 @@ pub(crate) fn from_pest(
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     };
-    let help = hint(text, pos, &found).or_else(|| Some(fallback_hint(text, pos, &found)));
+    let help = hint(text, pos, &found).or_else(|| {
+        Some(if help.is_empty() {
+            fallback_hint(text, pos, &found)
+        } else {
+            help.to_string()
+        })
+    });
     SyntaxError::Unexpected {
         at: Span::new(file, base + pos, base + pos + len),
         expected,

@@ -13,9 +13,9 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use super::ast::{
     Actor, AssignOp, AtAction, AtLeast, BinOp, Branch, Call, CmpOp, Delay, Direction, Duration,
     Effect, Effects, ExpectBlock, Expectation, Expr, ExprKind, Ident, Import, Item, Likelihood,
-    ModelDecl, Name, NodeAttr, NodeDecl, NodeKind, Number, ProbWhen, RuleAttr, RuleDecl, RuleKind,
-    ScaleDecl, ScaleWord, Scenario, ScenarioItem, SetField, Setting, Str, Sustained, TimeUnit,
-    UnOp, UnitName, Verdict,
+    Measure, ModelDecl, Name, NodeAttr, NodeDecl, NodeKind, Number, ProbWhen, RuleAttr, RuleDecl,
+    RuleKind, ScaleDecl, ScaleWord, Scenario, ScenarioItem, SetField, Setting, Str, Sustained,
+    TimeUnit, UnOp, UnitName, Verdict,
 };
 use super::error::SyntaxError;
 use crate::span::{FileId, Span};
@@ -67,6 +67,32 @@ pub(crate) fn parse_items(
         }
     }
     Ok(items)
+}
+
+/// Parses `text`, the whole of file `file`, as a [`Measure`].
+///
+/// # Errors
+/// The syntax error, with `help` as its hint when pest's position suggests
+/// nothing better; an expression nested deeper than `max_depth`.
+pub(crate) fn parse_measure(
+    text: &str,
+    file: FileId,
+    max_depth: usize,
+    help: &str,
+) -> Result<Measure> {
+    let whole = Span::new(file, 0, text.len());
+    let pairs = WhatifParser::parse(Rule::measure, text)
+        .map_err(|e| super::error::from_pest_with(&e, file, 0, text, help))?;
+    let lower = Lower {
+        file,
+        base: 0,
+        max_depth,
+    };
+    let measure = pairs
+        .flatten()
+        .find(|p| matches!(p.as_rule(), Rule::measure_prob | Rule::measure_value))
+        .ok_or(SyntaxError::Internal { at: whole })?;
+    lower.measure(measure)
 }
 
 type Result<T> = std::result::Result<T, SyntaxError>;
@@ -699,6 +725,37 @@ impl Lower {
         })
     }
 
+    fn measure(&self, pair: Pair<'_, Rule>) -> Result<Measure> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        // `at` and `by` are pairs here (they decide meaning), so read raw children.
+        let mut raw = pair.into_inner();
+        let first = raw.next().ok_or(SyntaxError::Internal { at: span })?;
+        let when = match (raw.next(), raw.next()) {
+            (Some(kw), Some(d)) => Some((kw.as_rule(), self.duration(d)?)),
+            _ => None,
+        };
+        Ok(match rule {
+            Rule::measure_prob => Measure::Prob {
+                condition: self.expr(first)?,
+                when: when.map(|(kw, d)| {
+                    let w = if kw == Rule::kw_at {
+                        ProbWhen::At
+                    } else {
+                        ProbWhen::By
+                    };
+                    (w, d)
+                }),
+                span,
+            },
+            _ => Measure::Value {
+                target: self.name(&first),
+                at: when.map(|(_, d)| d),
+                span,
+            },
+        })
+    }
+
     fn verdict(&self, pair: Pair<'_, Rule>) -> Result<Verdict> {
         let mut c = self.children(pair);
         let first = c.next()?;
@@ -945,7 +1002,7 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::at_set => "`set`",
         Rule::without_stmt => "`without rule`",
         Rule::exp_stat => "a statistic (`mean(x) at 52 < 0.4`)",
-        Rule::exp_prob => "`P(…)`",
+        Rule::exp_prob | Rule::measure_prob => "`P(…)`",
         Rule::exp_never => "`never`",
         Rule::exp_is => "an expectation (`event is likely`)",
         Rule::verdict => "a comparison or `lower/higher than in …`",

@@ -148,6 +148,41 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<Parsed, Vec<Sy
     }
 }
 
+/// The forms of a measure, for its syntax errors.
+pub const MEASURE_FORMS: &str = "a measure is written as an expectation writes what it measures: `P(EVENT)`, `P(CONDITION at S)`, `P(CONDITION by S)`, or `FACTOR at S` (S a number of steps or a duration such as `26 weeks`; the horizon when left out)";
+
+/// Parses a measure of one run (`P(users.migration)`, `users.trust at 52`),
+/// the whole text of file `file` in some [`SourceMap`], so that its errors
+/// point into it. The per-run samples of an evaluation are such measures
+/// (`crate::check::measure` reads one against a model).
+///
+/// # Errors
+/// The text's syntax error, or a limit (its size, its nesting).
+pub fn parse_measure(
+    file: FileId,
+    text: &str,
+    limits: &Limits,
+) -> Result<ast::Measure, SyntaxError> {
+    if text.len() > limits.source_bytes {
+        let at = Span::new(file, limits.source_bytes, limits.source_bytes);
+        return Err(SyntaxError::TooLarge {
+            at,
+            limit: limits.source_bytes,
+        });
+    }
+    let scan = scan::scan(text, limits.depth).map_err(|e| scan_error(file, text, e, limits))?;
+    let blanked = scan.blanked(text, 0, text.len());
+    // pest recurses as deep as the nesting the scan allowed: on a big-stack
+    // thread, as for files, whatever the caller's stack.
+    run_parsers(&[()], |()| {
+        lower::parse_measure(&blanked, file, limits.depth, MEASURE_FORMS)
+    })
+    .pop()
+    .unwrap_or(Err(SyntaxError::Internal {
+        at: Span::new(file, 0, text.len()),
+    }))
+}
+
 /// A batch failed: parse its items one by one so that every broken item is
 /// reported, not only the first. `text` is the batch, which starts at byte
 /// `start` of the file.

@@ -2,6 +2,10 @@
 //! `serde_json`'s pretty printer lays them out, but an array of plain values
 //! (numbers, strings, booleans) on one line.
 //!
+//! It lives in the library, not the command line, so that every program that
+//! embeds whatif (the Python package among them) writes the very bytes
+//! `--format json` prints: [`super::document`] and [`super::write_document`].
+//!
 //! An evaluation's output is mostly series of a value per step: one number
 //! per line made a 1,000-factor model's output 11 MB, most of it indentation,
 //! and writing it cost a quarter of the whole command. On one line a series
