@@ -259,25 +259,35 @@ fn env_names() -> Vec<String> {
     .collect()
 }
 
-/// Refuses a `WHATIF_*` variable that names no setting, as a `whatif.toml`
-/// refuses a key it does not know: a misspelt `WHATIF_RUN=100` must not be
-/// silently ignored.
+/// Refuses a `WHATIF_*` variable that is a misspelling of a setting's, as a
+/// `whatif.toml` refuses a key it does not know: `WHATIF_RUN=100` must not be
+/// silently ignored. A name that is no near miss (`WHATIF_BIN`, set by some
+/// script for its own use) is not whatif's business and is left alone.
 ///
 /// # Errors
-/// The first unknown variable, with the one it may have meant.
+/// The first misspelt variable, with the one it may have meant.
 pub fn unknown_env(names: impl Iterator<Item = OsString>) -> Result<(), String> {
     let known = env_names();
+    let settings: Vec<&str> = known
+        .iter()
+        .filter_map(|k| k.strip_prefix("WHATIF_"))
+        .collect();
     for name in names {
         let Some(name) = name.to_str() else { continue };
-        if !name.starts_with("WHATIF_") || known.iter().any(|k| k == name) {
+        let Some(setting) = name.strip_prefix("WHATIF_") else {
+            continue;
+        };
+        if settings.contains(&setting) {
             continue;
         }
-        let help = whatif::check::did_you_mean(name, known.iter().map(String::as_str))
-            .unwrap_or_else(|| format!("the variables are {}", known.join(", ")));
-        return Err(format!(
-            "the environment variable `{}` is not a whatif setting; {help}",
-            whatif::render::escape::inline(name)
-        ));
+        // "did you mean `RUNS`?": the setting meant is between the quotes.
+        let meant = whatif::check::did_you_mean(setting, settings.iter().copied());
+        if let Some(meant) = meant.as_deref().and_then(|m| m.split('`').nth(1)) {
+            return Err(format!(
+                "the environment variable `{}` is not a whatif setting; did you mean `WHATIF_{meant}`?",
+                whatif::render::escape::inline(name)
+            ));
+        }
     }
     Ok(())
 }
@@ -419,9 +429,10 @@ pub(super) mod tests {
         let names = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>().into_iter();
         assert!(unknown_env(names(&["PATH", "WHATIF_RUNS", "WHATIF_MAX_WORK"])).is_ok());
         let e = unknown_env(names(&["WHATIF_RUN"])).expect_err("misspelt");
-        assert!(
-            e.contains("`WHATIF_RUN`") && e.contains("WHATIF_RUNS"),
-            "{e}"
-        );
+        assert!(e.ends_with("did you mean `WHATIF_RUNS`?"), "{e}");
+        let e = unknown_env(names(&["WHATIF_MAX_WORKS"])).expect_err("misspelt");
+        assert!(e.contains("did you mean `WHATIF_MAX_WORK`?"), "{e}");
+        // Not a near miss: another tool's variable.
+        assert!(unknown_env(names(&["WHATIF_BIN", "WHATIF_HOME"])).is_ok());
     }
 }
