@@ -81,44 +81,25 @@ fn read_message(
 mod tests {
     use super::*;
 
-    fn read_all(bytes: &[u8]) -> Vec<Result<Option<Result<Message, String>>, String>> {
-        let mut input = std::io::BufReader::new(bytes);
-        let mut out = Vec::new();
-        loop {
-            let r = read_message(&mut input, 1000);
-            let stop = !matches!(r, Ok(Some(_)));
-            out.push(r);
-            if stop {
-                return out;
-            }
-        }
-    }
-
+    /// The framing's own cases are `ide::frame`'s tests; here, what the server
+    /// does with a frame: a body that is not JSON-RPC is skipped, the next one
+    /// read.
     #[test]
-    fn bad_bodies_are_skipped_and_bad_framing_stops() {
+    fn a_bad_body_is_skipped_and_the_next_message_read() {
         let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
         let input = format!(
             "Content-Length: 5\r\n\r\nhello\
              Content-Length: {}\r\nContent-Type: x\r\n\r\n{good}",
             good.len()
         );
-        let out = read_all(input.as_bytes());
-        assert!(matches!(out[0], Ok(Some(Err(_)))));
-        assert!(matches!(out[1], Ok(Some(Ok(Message::Notification(_))))));
-        assert!(matches!(out[2], Ok(None)));
-
-        for broken in [
-            "Content-Length: 99999999999999\r\n\r\n",
-            "Content-Length: x\r\n\r\n",
-            "no colon\r\n\r\n",
-            "Content-Length: 5\n\n",
-            "\r\n",
-            "Content-Length: 10\r\n\r\nshort",
-        ] {
-            let out = read_all(broken.as_bytes());
-            assert!(matches!(out.last(), Some(Err(_))), "{broken:?}: {out:?}");
-        }
-        let long = format!("X-{}: 1\r\n", "a".repeat(5000));
-        assert!(matches!(read_all(long.as_bytes()).last(), Some(Err(_))));
+        let mut input = std::io::BufReader::new(input.as_bytes());
+        assert!(matches!(read_message(&mut input, 1000), Ok(Some(Err(_)))));
+        assert!(matches!(
+            read_message(&mut input, 1000),
+            Ok(Some(Ok(Message::Notification(_))))
+        ));
+        assert!(matches!(read_message(&mut input, 1000), Ok(None)));
+        let mut broken = std::io::BufReader::new(&b"Content-Length: x\r\n\r\n"[..]);
+        assert!(read_message(&mut broken, 1000).is_err());
     }
 }
