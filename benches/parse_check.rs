@@ -22,6 +22,9 @@ use whatif::generate::{Synthetic, synthetic};
 use whatif::limits::Limits;
 use whatif::load::NoImports;
 
+/// A hostile shape: its name, its generator, the two sizes timed and the limits.
+type Shape = (&'static str, fn(usize) -> String, [usize; 2], Limits);
+
 fn model_of_size(bytes: usize) -> String {
     // A generated rule takes about 70 bytes; refine once.
     let mut rules = (bytes / 70).max(10);
@@ -126,7 +129,7 @@ fn hostile_shapes() {
         depth: whatif::limits::MAX_DEPTH,
         ..Limits::default()
     };
-    let cases: [(&str, fn(usize) -> String, [usize; 2], Limits); 3] = [
+    let cases: [Shape; 3] = [
         (
             "extends chain, refused at depth 256",
             extends_chain,

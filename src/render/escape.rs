@@ -78,12 +78,13 @@ pub fn terminal(s: &str, styled: bool) -> Cow<'_, str> {
     let mut rest = s;
     while let Some(c) = rest.chars().next() {
         let len = c.len_utf8();
-        if c == '\u{1b}' && styled {
-            if let Some(n) = sgr_len(rest) {
-                out.push_str(&rest[..n]);
-                rest = &rest[n..];
-                continue;
-            }
+        if c == '\u{1b}'
+            && styled
+            && let Some(n) = sgr_len(rest)
+        {
+            out.push_str(&rest[..n]);
+            rest = &rest[n..];
+            continue;
         }
         if c == '\r' && rest[len..].starts_with('\n') {
             out.push('\r');

@@ -20,6 +20,9 @@ fn in_dir(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (i32, S
     )
 }
 
+/// A misplaced whatif.toml: its name, how to make it, and what the error says.
+type Case = (&'static str, Box<dyn Fn(&std::path::Path)>, &'static str);
+
 #[test]
 fn zero_runs_are_refused_wherever_they_are_set() {
     let dir = folder("zero-runs");
@@ -95,7 +98,7 @@ fn a_whatif_toml_that_is_not_a_file_is_an_error_not_no_project() {
         format!("{HEADER}event e prior = 0.5\n"),
     )
     .expect("written");
-    let cases: Vec<(&str, Box<dyn Fn(&std::path::Path)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "a folder",
             Box::new(|p| std::fs::create_dir(p).expect("a folder")),

@@ -51,6 +51,9 @@ fn forge(path: &Path, edit: impl FnOnce(&mut Partial)) -> PathBuf {
     forged
 }
 
+/// An edit to a partial: its name, the edit, and what the refusal says.
+type Edit = (&'static str, Box<dyn FnOnce(&mut Partial)>, &'static str);
+
 #[test]
 fn merge_reads_no_further_than_the_memory_limit() {
     let dir = folder("merge-zero");
@@ -96,7 +99,7 @@ fn an_edited_or_truncated_partial_is_refused_with_its_name() {
 fn a_forged_partial_with_impossible_values_is_refused() {
     let dir = folder("merge-forged");
     let parts = shards(&dir);
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Partial)>, &str)> = vec![
+    let cases: Vec<Edit> = vec![
         (
             "a NaN sum",
             Box::new(|p| p.scenarios[0].sums[0].sums[0] = f64::NAN),
