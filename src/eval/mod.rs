@@ -20,6 +20,7 @@ pub mod paired;
 pub mod results;
 pub mod samples;
 pub mod shard;
+pub mod shared;
 pub mod sim;
 pub mod stats;
 pub mod sumtree;

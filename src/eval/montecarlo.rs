@@ -16,6 +16,7 @@ use super::budget::Memory;
 use super::compile::Program;
 use super::explain;
 use super::results::{self, Results};
+use super::shared;
 use super::sim::{self, Chooser, Fault, FaultAt, Sim, Trajectory};
 use super::stats::{BLOCK, Counts, Layout, Recorder};
 use super::sumtree::SumTree;
@@ -177,9 +178,11 @@ pub fn aggregate(
 /// Which simulator runs the blocks (the results are the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
-    /// The bit-parallel one when the model allows it ([`bitsim`]).
+    /// The bit-parallel one when the model allows it ([`bitsim`]), else
+    /// [`Sim`] with runs following a shared path where that pays
+    /// ([`shared`]).
     Fastest,
-    /// Always [`Sim`], one run at a time (for comparing the two).
+    /// Always [`Sim`], every step of every run (for comparing the others).
     General,
 }
 
@@ -232,6 +235,18 @@ pub fn aggregate_with(
         pilot(p, &mut layout, which, &rng, runs.min(BLOCK))?;
     }
     let layout = layout;
+    // Most runs of a model of rare events share one path for much of the
+    // horizon (see `shared`); explanations follow each run's own records.
+    let path = if engine == Engine::Fastest
+        && plan.is_none()
+        && targets.is_empty()
+        && p.random
+        && runs > 1
+    {
+        shared::Path::of(p, &layout, which)
+    } else {
+        None
+    };
     let tree = Mutex::new(SumTree::new(blocks_of(runs)));
     let work = || {
         let mut sim = Sim::with_part(p, !targets.is_empty(), which);
@@ -272,14 +287,36 @@ pub fn aggregate_with(
                     t.begin();
                 }
                 let mut chooser = Keyed::new(&rng, run);
+                let leaves = match &path {
+                    Some(path) => {
+                        let leaves = path.leaves(&mut chooser);
+                        let until = match leaves {
+                            shared::Leaves::Never => p.horizon + 1,
+                            shared::Leaves::At { from, .. } => from,
+                        };
+                        recorder.path_prefix(path, until, &mut sums);
+                        if leaves == shared::Leaves::Never {
+                            recorder.end(&path.end, &mut part.counts);
+                            continue;
+                        }
+                        Some(leaves)
+                    }
+                    None => None,
+                };
                 let counts = &mut part.counts;
                 let tally = &mut part.explain;
-                let outcome = sim.run(&mut chooser, &mut |t, sim| {
+                let mut record = |t: u32, sim: &mut Sim<'_, '_>| {
                     recorder.step(t, sim, counts, &mut sums);
                     if let Some(tally) = tally.as_mut() {
                         tally.step(t, sim);
                     }
-                });
+                };
+                let outcome = match (&path, leaves) {
+                    (Some(path), Some(leaves)) => {
+                        shared::resume(path, leaves, &mut sim, &mut chooser, &mut record)
+                    }
+                    _ => sim.run(&mut chooser, &mut record),
+                };
                 if let Err(fault) = outcome {
                     if part.fault.is_none_or(|(r, _)| run < r) {
                         part.fault = Some((run, fault));
@@ -291,7 +328,7 @@ pub fn aggregate_with(
                     t.end(&sim);
                 }
             }
-            recorder.flush(&mut part.counts);
+            recorder.flush(&mut part.counts, path.as_ref());
             if let Some(progress) = &options.progress {
                 progress.add(block_runs);
             }

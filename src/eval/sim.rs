@@ -726,8 +726,23 @@ impl<'p, 'm> Sim<'p, 'm> {
         record: &mut dyn FnMut(u32, &mut Sim<'p, 'm>),
     ) -> Result<(), FaultAt> {
         self.start_run(chooser);
+        self.run_from(0, chooser, record)
+    }
+
+    /// Runs steps `from` to the horizon from the state the simulator holds
+    /// (the state at the start of step `from`: a run started, or a shared
+    /// path's checkpoint), recording each.
+    ///
+    /// # Errors
+    /// A fault: a value that is not finite, or two `=` on one factor at a step.
+    pub fn run_from(
+        &mut self,
+        from: u32,
+        chooser: &mut dyn Chooser,
+        record: &mut dyn FnMut(u32, &mut Sim<'p, 'm>),
+    ) -> Result<(), FaultAt> {
         let horizon = self.p.horizon;
-        for t in 0..=horizon {
+        for t in from..=horizon {
             self.advance(t, chooser)?;
             if t == 0 && self.explain {
                 self.start_values.clone_from(&self.values);

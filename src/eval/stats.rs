@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::compile::Program;
+use super::shared::Path;
 use super::sim::{NEVER, Sim, Trajectory};
 use crate::check::model::NodeKind;
 
@@ -384,6 +385,10 @@ pub struct Recorder<'l> {
     /// happened are counted at the flush, so a run costs what happened in it.
     unflushed: u64,
     happened_runs: Vec<u64>,
+    /// Per step, the runs of the block that followed the shared path up to
+    /// (not including) that step: their counts at the steps before are added
+    /// together at the flush.
+    path_ends: Vec<u64>,
 }
 
 impl<'l> Recorder<'l> {
@@ -411,7 +416,65 @@ impl<'l> Recorder<'l> {
             dynamic_events,
             unflushed: 0,
             happened_runs: vec![0; layout.events.len()],
+            path_ends: vec![0; layout.steps + 1],
         }
+    }
+
+    /// Records steps `0..until` of a run from the shared path it followed
+    /// there: its float sums now, in run order as every run's; its counts with
+    /// the block's other such runs at the flush. A run that resumes from a
+    /// checkpoint at `until` then records its own steps from there.
+    pub fn path_prefix(&mut self, path: &Path<'_, '_>, until: u32, sums: &mut Sums) {
+        let l = self.layout;
+        let steps = l.steps;
+        let until = (until as usize).min(steps);
+        for &k in &self.dynamic_factors {
+            let cells = k * steps..k * steps + until;
+            for ((s, s2), (v, v2)) in sums.sums[cells.clone()]
+                .iter_mut()
+                .zip(&mut sums.sumsq[cells.clone()])
+                .zip(path.values[cells.clone()].iter().zip(&path.squares[cells]))
+            {
+                *s += v;
+                *s2 += v2;
+            }
+        }
+        self.path_ends[until] += 1;
+        if until > 0 {
+            for (q, seen) in self.probe_seen.iter_mut().enumerate() {
+                *seen = path.probes[q * steps + until - 1].1;
+            }
+        }
+    }
+
+    /// Adds the counts of the path's steps for the runs of the block that
+    /// followed it (see [`Recorder::path_prefix`]).
+    fn flush_path(&mut self, path: &Path<'_, '_>, counts: &mut Counts) {
+        let l = self.layout;
+        let steps = l.steps;
+        // Runs still on the path at step t: those whose prefix ends after t.
+        let mut on = 0;
+        for t in (0..steps).rev() {
+            on += self.path_ends[t + 1];
+            if on == 0 {
+                continue;
+            }
+            for &k in &self.dynamic_factors {
+                let cell = k * steps + t;
+                note_extremes(counts, cell, path.values[cell], on);
+                counts.hist[cell * l.bins + path.bins[cell]] += on as u32;
+            }
+            for q in 0..l.probes {
+                let (now, by) = path.probes[q * steps + t];
+                if now {
+                    counts.probes[q * steps + t] += on;
+                }
+                if by {
+                    counts.probes_by[q * steps + t] += on;
+                }
+            }
+        }
+        self.path_ends.iter_mut().for_each(|n| *n = 0);
     }
 
     /// Adds the static nodes' share of `runs` identical runs of a block.
@@ -520,7 +583,10 @@ impl<'l> Recorder<'l> {
 
     /// Counts, for the runs ended since the last flush, those where each event
     /// never happened.
-    pub fn flush(&mut self, counts: &mut Counts) {
+    pub fn flush(&mut self, counts: &mut Counts, path: Option<&Path<'_, '_>>) {
+        if let Some(path) = path {
+            self.flush_path(path, counts);
+        }
         let l = self.layout;
         let width = l.steps + 1;
         for &k in &self.dynamic_events {
