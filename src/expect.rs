@@ -162,9 +162,22 @@ pub fn run(
         let start = Instant::now();
         let probe_refs: Vec<&Expr> = plan.probes.iter().collect();
         let prepared = eval::prepare(model, sources, scenario, overrides, &probe_refs, limits)?;
-        let results = eval::evaluate(&prepared, &options.eval, limits)?;
         let resolved =
             values::resolve(model, scenario, overrides, limits).map_err(EvalError::Values)?;
+        // Only the factors and steps the expectations read are recorded.
+        let mut factors = Vec::new();
+        let mut steps = Vec::new();
+        for (_, e) in &plan.items {
+            if let ExpectKind::Stat { node, at, .. } = &e.kind {
+                factors.push(*node);
+                steps.push(at.as_ref().map_or(resolved.horizon, |s| resolved.steps(s)));
+            }
+        }
+        let eval_options = eval::Options {
+            record: eval::Record::Only { factors, steps },
+            ..options.eval.clone()
+        };
+        let results = eval::evaluate(&prepared, &eval_options, limits)?;
         let each = start.elapsed() / u32::try_from(plan.items.len().max(1)).unwrap_or(1);
         let mut probe = 0;
         for (i, e) in plan.items {

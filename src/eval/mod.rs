@@ -53,6 +53,75 @@ pub struct Options {
     pub progress: Option<Progress>,
     /// Asks a running evaluation to stop (an interrupt, a deadline).
     pub cancel: Option<Cancel>,
+    /// Which factors' values are recorded, and at which steps.
+    pub record: Record,
+}
+
+/// Which factor values a Monte Carlo evaluation records.
+///
+/// Recording is most of the cost of a small model with many steps: every
+/// factor's sums and histogram at every step of every run. A caller that reads
+/// a few cells (`whatif test` reads the steps its expectations name) asks for
+/// those only. The cells it asks for come out exactly as with
+/// [`Record::Everything`]; the others are NaN in the results. Events, probes
+/// and exact evaluation are unaffected.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Record {
+    /// Every factor at every step: what `whatif eval` reports.
+    #[default]
+    Everything,
+    /// These factors at these steps.
+    Only {
+        /// The factors read.
+        factors: Vec<NodeId>,
+        /// The steps read (`0..=horizon`).
+        steps: Vec<u32>,
+    },
+}
+
+impl Record {
+    /// Whether factor `node` is recorded at all.
+    #[must_use]
+    pub fn factor(&self, node: NodeId) -> bool {
+        match self {
+            Record::Everything => true,
+            Record::Only { factors, .. } => factors.contains(&node),
+        }
+    }
+
+    /// Per step of `steps`, whether it is recorded.
+    #[must_use]
+    pub fn step_mask(&self, steps: usize) -> Vec<bool> {
+        match self {
+            Record::Everything => vec![true; steps],
+            Record::Only { steps: wanted, .. } => {
+                let mut mask = vec![false; steps];
+                for &t in wanted {
+                    if let Some(m) = mask.get_mut(t as usize) {
+                        *m = true;
+                    }
+                }
+                mask
+            }
+        }
+    }
+
+    /// Sets the cells of `results` that were not recorded to NaN, so that no
+    /// one reads an empty cell as a value.
+    fn blank(&self, model: &Model, results: &mut Results) {
+        let Record::Only { .. } = self else { return };
+        let mask = self.step_mask(results.horizon as usize + 1);
+        for f in &mut results.factors {
+            let recorded = model.node_named(&f.name).is_some_and(|n| self.factor(n));
+            for series in [&mut f.mean, &mut f.p5, &mut f.p50, &mut f.p95, &mut f.sd] {
+                for (t, v) in series.iter_mut().enumerate() {
+                    if !recorded || !mask.get(t).copied().unwrap_or(false) {
+                        *v = f64::NAN;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A count of finished Monte Carlo runs that another thread may read while an
@@ -133,6 +202,7 @@ impl Default for Options {
             explain: Vec::new(),
             progress: None,
             cancel: None,
+            record: Record::Everything,
         }
     }
 }
@@ -184,7 +254,9 @@ pub fn evaluate(
         return exact::evaluate(p, options, limits);
     }
     let runs = runs_within_limits(p, options, limits)?;
-    montecarlo::evaluate(p, runs, options, limits)
+    let mut results = montecarlo::evaluate(p, runs, options, limits)?;
+    options.record.blank(p.model, &mut results);
+    Ok(results)
 }
 
 /// The runs an evaluation of `p` makes (one when nothing is random), within

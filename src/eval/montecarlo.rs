@@ -250,7 +250,7 @@ pub fn aggregate_with(
     let tree = Mutex::new(SumTree::new(blocks_of(runs)));
     let work = || {
         let mut sim = Sim::with_part(p, !targets.is_empty(), which);
-        let mut recorder = Recorder::new(p, &layout, traj.as_ref());
+        let mut recorder = Recorder::new(p, &layout, traj.as_ref()).keeping(&options.record);
         let mut lanes = bitsim::Lanes::default();
         let mut part = WorkerPart {
             counts: layout.counts(),

@@ -389,6 +389,8 @@ pub struct Recorder<'l> {
     /// (not including) that step: their counts at the steps before are added
     /// together at the flush.
     path_ends: Vec<u64>,
+    /// Per step, whether factors are recorded there (see [`super::Record`]).
+    steps_recorded: Vec<bool>,
 }
 
 impl<'l> Recorder<'l> {
@@ -417,7 +419,18 @@ impl<'l> Recorder<'l> {
             unflushed: 0,
             happened_runs: vec![0; layout.events.len()],
             path_ends: vec![0; layout.steps + 1],
+            steps_recorded: vec![true; layout.steps],
         }
+    }
+
+    /// Records only the factors and steps `record` asks for.
+    #[must_use]
+    pub fn keeping(mut self, record: &super::Record) -> Self {
+        let l = self.layout;
+        self.dynamic_factors
+            .retain(|&k| record.factor(crate::check::model::NodeId(l.factors[k])));
+        self.steps_recorded = record.step_mask(l.steps);
+        self
     }
 
     /// Records steps `0..until` of a run from the shared path it followed
@@ -531,7 +544,12 @@ impl<'l> Recorder<'l> {
         let l = self.layout;
         let steps = l.steps;
         let t = t as usize;
-        for &k in &self.dynamic_factors {
+        let factors: &[usize] = if self.steps_recorded[t] {
+            &self.dynamic_factors
+        } else {
+            &[]
+        };
+        for &k in factors {
             let v = sim.values[l.factors[k] as usize];
             let cell = k * steps + t;
             sums.sums[cell] += v;

@@ -905,3 +905,63 @@ fn runs_that_follow_the_shared_path_count_and_sum_what_each_run_alone_does() {
     // whose runs share a path, so the comparison above exercises it.
     assert!(taken >= 40, "only {taken} of 120 took the shared path");
 }
+
+#[test]
+fn recording_only_some_cells_leaves_them_as_recording_everything_does() {
+    // The SaaS model has long horizons, shared paths and static factors; the
+    // generated rare models add probes. The cells asked for are bit-identical.
+    let mut texts = vec![include_str!("../../scenarios/saas_region_outage.whatif").to_string()];
+    texts.extend((0..4).map(rare_model));
+    for text in texts {
+        let (m, sources) = model(&text);
+        let factors: Vec<NodeId> = m
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind == crate::check::model::NodeKind::Factor)
+            .map(|(i, _)| NodeId::from_index(i))
+            .step_by(2)
+            .collect();
+        for scenario in m.scenarios.iter().map(|s| s.name.clone()).take(3) {
+            let id = m.scenario_named(&scenario).expect("the scenario");
+            let all = Options {
+                runs: 300,
+                threads: 2,
+                ..Options::default()
+            };
+            let horizon = run(&m, &sources, id, &[], &all, &Limits::default())
+                .expect("evaluates")
+                .horizon;
+            let steps = vec![0, horizon / 3, horizon];
+            let some = Options {
+                record: Record::Only {
+                    factors: factors.clone(),
+                    steps: steps.clone(),
+                },
+                ..all.clone()
+            };
+            let a = run(&m, &sources, id, &[], &all, &Limits::default()).expect("evaluates");
+            let b = run(&m, &sources, id, &[], &some, &Limits::default()).expect("evaluates");
+            assert_eq!(a.events, b.events, "{scenario}");
+            assert_eq!(a.probes, b.probes, "{scenario}");
+            for (fa, fb) in a.factors.iter().zip(&b.factors) {
+                let kept = factors.contains(&m.node_named(&fa.name).expect("a node"));
+                for (sa, sb) in [
+                    (&fa.mean, &fb.mean),
+                    (&fa.sd, &fb.sd),
+                    (&fa.p5, &fb.p5),
+                    (&fa.p50, &fb.p50),
+                    (&fa.p95, &fb.p95),
+                ] {
+                    for t in 0..sa.len() {
+                        if kept && steps.contains(&(t as u32)) {
+                            assert_eq!(sa[t].to_bits(), sb[t].to_bits(), "{}, step {t}", fa.name);
+                        } else {
+                            assert!(sb[t].is_nan(), "{} at step {t} was not recorded", fa.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
