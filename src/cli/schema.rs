@@ -10,7 +10,8 @@ use super::{Outcome, print_stdout};
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The output whose schema to print (`causes`, `check`, `diff`, `eval`,
-    /// `explain`, `graph`, `loops`, `test`); without it, the list.
+    /// `explain`, `graph`, `loops`, `sensitivity`, `sweep`, `test`); without
+    /// it, the list.
     #[arg(value_name = "NAME")]
     name: Option<String>,
 }
