@@ -22,7 +22,7 @@ pub fn run(args: &SchemaArgs) -> Outcome {
     let Some(name) = &args.name else {
         let list: String = all
             .iter()
-            .map(|(name, what, _)| format!("{name:<8} {what}\n"))
+            .map(|(name, what, _)| format!("{name:<12} {what}\n"))
             .collect();
         return print_stdout(&list);
     };

@@ -11,6 +11,14 @@ fn num(v: f64, d: usize) -> String {
     super::num(v, d)
 }
 
+fn runs(n: u64) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
+    }
+}
+
 fn interval(e: &Estimate, d: usize) -> String {
     format!("{} [{}, {}]", num(e.mean, d), num(e.low, d), num(e.high, d))
 }
@@ -22,10 +30,10 @@ pub fn sweep_text(s: &Sweep) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "sweep of `{}`: {} points, {} runs each on the same random numbers (seed {}), {}% intervals from Monte Carlo noise",
+        "sweep of `{}`: {} points, {} each on the same random numbers (seed {}), {}% intervals from Monte Carlo noise",
         s.scenario,
         s.points.len(),
-        s.runs,
+        runs(s.runs),
         s.seed,
         num(s.confidence * 100.0, 1)
     );

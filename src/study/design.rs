@@ -23,7 +23,10 @@ fn unit(rng: &Rng, row: u64, name: &str, what: u32) -> f64 {
 #[must_use]
 pub fn linspace(lo: f64, hi: f64, k: usize) -> Vec<f64> {
     let last = k.saturating_sub(1).max(1) as f64;
-    (0..k).map(|i| lo + (hi - lo) * i as f64 / last).collect()
+    // Kept within [lo, hi]: rounding past HI would leave a declared range.
+    (0..k)
+        .map(|i| (lo + (hi - lo) * i as f64 / last).clamp(lo, hi))
+        .collect()
 }
 
 /// Every combination of the axes' values, the last axis varying fastest.

@@ -51,7 +51,9 @@ impl Input {
     #[must_use]
     pub fn at_quantile(&self, u: f64) -> f64 {
         let (a, b, c) = (self.lo, self.hi, self.value.clamp(self.lo, self.hi));
-        match self.spread {
+        // Rounding must not step outside the range, which a point's values are
+        // checked against: 0.3 + 1 × 0.6 is 0.9000000000000001.
+        let v = match self.spread {
             Spread::Uniform => a + u * (b - a),
             Spread::Triangular => {
                 let w = b - a;
@@ -65,7 +67,8 @@ impl Input {
                     b - libm::sqrt((1.0 - u) * w * (b - c))
                 }
             }
-        }
+        };
+        v.clamp(a, b)
     }
 
     /// The override that sets it to `v` for one point.

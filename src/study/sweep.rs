@@ -91,10 +91,10 @@ impl Axis {
         if lo >= hi {
             return Err(bad(base, base + span_text.len(), "LO must be below HI"));
         }
-        if k < 2 || k > MOST_POINTS {
-            if k > MOST_POINTS {
-                return Err(bad(k_at.0, k_at.1, "more than 10000 points"));
-            }
+        if k > MOST_POINTS {
+            return Err(bad(k_at.0, k_at.1, "more than 10000 points"));
+        }
+        if k < 2 {
             return Err(StudyError::TooFewPoints {
                 at: at(k_at.0, k_at.1),
                 name: name.to_string(),

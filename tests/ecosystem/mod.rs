@@ -660,7 +660,7 @@ fn every_json_output_validates_against_its_schema() {
     let (code, _, err) = run(&["schema", "nope"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("the outputs are causes, check, diff, eval, explain, graph, loops, test"),
+        err.contains("the outputs are causes, check, diff, eval, explain, graph, loops, sensitivity, sweep, test"),
         "{err}"
     );
 }
