@@ -240,3 +240,81 @@ fn a_study_that_fails_writes_no_output_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The text block after the first line that starts with `after` in `doc`.
+fn block_after(doc: &str, after: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(super::root().join(doc)).expect("the doc");
+    let from = text
+        .find(after)
+        .unwrap_or_else(|| panic!("{doc}: no `{after}`"));
+    let rest = &text[from..];
+    let start = rest.find("```text\n").expect("a text block") + "```text\n".len();
+    let body = &rest[start..];
+    let end = body.find("```").expect("the block's end");
+    body[..end].lines().map(str::to_string).collect()
+}
+
+/// The flagship's tornado that the README and docs/sensitivity.md show is
+/// what the command prints.
+#[test]
+fn the_documented_flagship_tornado_is_what_the_command_prints() {
+    let command = "whatif sensitivity scenarios/x_platform.whatif --scenario outages_continue --measure 'P(users.migration)'";
+    let (code, out, err) = run(&[
+        "sensitivity",
+        "scenarios/x_platform.whatif",
+        "--scenario",
+        "outages_continue",
+        "--measure",
+        "P(users.migration)",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let printed: Vec<&str> = out.lines().collect();
+    for doc in ["README.md", "docs/sensitivity.md"] {
+        let shown = block_after(doc, command);
+        assert!(shown.len() >= 6, "{doc}: {shown:?}");
+        for line in &shown {
+            assert!(
+                printed.contains(&line.as_str()),
+                "{doc}: `{line}` is not printed:\n{out}"
+            );
+        }
+    }
+}
+
+/// The figures docs/sensitivity.md quotes from the flagship's Morris screening.
+#[test]
+fn the_flagship_morris_screening_is_snapshotted() {
+    let args = [
+        "sensitivity",
+        "scenarios/x_platform.whatif",
+        "--scenario",
+        "outages_continue",
+        "--measure",
+        "P(users.migration)",
+        "--method",
+        "morris",
+        "--include",
+        "words",
+        "--runs",
+        "1000",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!(out);
+    let (_, json, _) = run(&[&args[..], &["--format", "json"]].concat());
+    let v: Value = serde_json::from_str(&json).expect("JSON");
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    assert_eq!(round(stat(&v, "tipping_trust", "morris.mu_star")), 0.48);
+    assert_eq!(round(stat(&v, "breach_hazard", "morris.mu_star")), 0.31);
+    let names: Vec<&str> = v["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .take(3)
+        .filter_map(|i| i["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["tipping_trust", "breach_hazard", "rule tipping_point"]
+    );
+}
