@@ -169,7 +169,15 @@ impl Bounds {
                     (Some(lo), Some(hi)) => (i(lo).0, i(hi).1),
                     _ => ALL,
                 },
-                Func::Ln => ALL,
+                Func::Sin | Func::Cos => (-1.0, 1.0),
+                Func::Sqrt => (0.0, f64::INFINITY),
+                // Rounding never decreases, so the ends round to the ends.
+                Func::Floor | Func::Ceil | Func::Round => {
+                    let (lo, hi) = args.first().map_or(ALL, i);
+                    let one = |v: f64| f.apply(&[v]);
+                    (one(lo), one(hi))
+                }
+                Func::Ln | Func::Log10 | Func::Pow => ALL,
             },
             ExprKind::If(parts) => hull(i(&parts[1]), i(&parts[2])),
         };
@@ -235,6 +243,12 @@ fn dependence(e: &Expr, node: NodeId, bounds: &Bounds) -> Dep {
         ExprKind::Func(f, args) => match f {
             Func::Abs => unknown_if(args.iter().fold(Dep::None, |acc, a| combine(acc, d(a)))),
             Func::Clamp => args.first().map_or(Dep::None, d),
+            // Neither rises nor falls steadily with its argument: a power falls
+            // in its base for a negative exponent, in its exponent for a base
+            // below 1.
+            Func::Sin | Func::Cos | Func::Pow => {
+                unknown_if(args.iter().fold(Dep::None, |acc, a| combine(acc, d(a))))
+            }
             _ => args.iter().fold(Dep::None, |acc, a| combine(acc, d(a))),
         },
         ExprKind::If(parts) => {

@@ -59,6 +59,7 @@ pub mod render;
 pub mod rng;
 pub mod snapshot;
 pub mod span;
+pub mod study;
 pub mod syntax;
 #[cfg(test)]
 mod testing;

@@ -14,6 +14,9 @@ mod ecosystem;
 mod hostile;
 #[path = "structure/mod.rs"]
 mod structure;
+/// `sweep` and `sensitivity` on closed-form models (tests/study/).
+#[path = "study/mod.rs"]
+mod study;
 
 fn whatif() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatif"));

@@ -275,6 +275,7 @@ impl<'a> Checker<'a> {
     fn param(&mut self, p: &ast::NodeDecl) -> Param {
         let mut value = None;
         let mut range = None;
+        let mut spread = ast::Spread::Uniform;
         let mut description = None;
         let mut sources = Vec::new();
         for attr in &p.attrs {
@@ -285,10 +286,13 @@ impl<'a> Checker<'a> {
                     }
                     value = Some(self.literal(e, "a parameter's value"));
                 }
-                ast::NodeAttr::Range { lo, hi, .. } => {
+                ast::NodeAttr::Range {
+                    lo, hi, spread: s, ..
+                } => {
                     if range.is_some() {
                         self.twice("range", attr.span());
                     }
+                    spread = s.unwrap_or_default();
                     let lo = self.literal(lo, "a parameter's range");
                     let hi = self.literal(hi, "a parameter's range");
                     range = Some((lo, hi));
@@ -324,6 +328,7 @@ impl<'a> Checker<'a> {
             name: p.name.name.to_string(),
             value,
             range,
+            spread,
             description,
             sources,
             span: p.name.span,
@@ -410,6 +415,18 @@ impl<'a> Checker<'a> {
                 (ast::NodeAttr::Source(s), _) => node.sources.push(s.value.to_string()),
                 (ast::NodeAttr::Value(e), NodeKind::Factor) if node.derived.is_none() => {
                     node.start = Some(self.start(e, scope));
+                }
+                (
+                    ast::NodeAttr::Range {
+                        spread: Some(_), ..
+                    },
+                    NodeKind::Factor,
+                ) => {
+                    self.bad_attr(
+                        attr.span(),
+                        "a factor's range has no spread",
+                        "a spread says how plausible a parameter's values are; a factor's range bounds its value: drop the word",
+                    );
                 }
                 (ast::NodeAttr::Range { lo, hi, .. }, NodeKind::Factor) => {
                     node.range = (

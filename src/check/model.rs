@@ -271,8 +271,11 @@ pub struct Param {
     pub name: String,
     /// Its value as declared (a constant expression).
     pub value: Expr,
-    /// The range overrides must respect.
+    /// The range overrides must respect, and its plausible span in a study
+    /// (`whatif sensitivity`); a parameter without one is fixed there.
     pub range: Option<(Expr, Expr)>,
+    /// How plausibility is spread over the range.
+    pub spread: crate::syntax::ast::Spread,
     /// An optional description.
     pub description: Option<String>,
     /// Its citations.
@@ -735,11 +738,27 @@ pub enum Func {
     Tanh,
     /// `clamp(x, lo, hi)`
     Clamp,
+    /// `sin(x)`, x in radians
+    Sin,
+    /// `cos(x)`, x in radians
+    Cos,
+    /// `sqrt(x)`
+    Sqrt,
+    /// `pow(x, y)` = x^y
+    Pow,
+    /// `floor(x)`
+    Floor,
+    /// `ceil(x)`
+    Ceil,
+    /// `round(x)`, halves away from zero
+    Round,
+    /// `log10(x)`
+    Log10,
 }
 
 impl Func {
     /// Every function, with its name.
-    pub const ALL: [(&'static str, Func); 8] = [
+    pub const ALL: [(&'static str, Func); 16] = [
         ("min", Func::Min),
         ("max", Func::Max),
         ("abs", Func::Abs),
@@ -748,6 +767,14 @@ impl Func {
         ("sigmoid", Func::Sigmoid),
         ("tanh", Func::Tanh),
         ("clamp", Func::Clamp),
+        ("sin", Func::Sin),
+        ("cos", Func::Cos),
+        ("sqrt", Func::Sqrt),
+        ("pow", Func::Pow),
+        ("floor", Func::Floor),
+        ("ceil", Func::Ceil),
+        ("round", Func::Round),
+        ("log10", Func::Log10),
     ];
 
     /// The function's name.
@@ -766,6 +793,7 @@ impl Func {
         match self {
             Func::Min | Func::Max => (2, None),
             Func::Clamp => (3, Some(3)),
+            Func::Pow => (2, Some(2)),
             _ => (1, Some(1)),
         }
     }

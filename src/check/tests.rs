@@ -189,3 +189,58 @@ fn sizes() {
         std::mem::size_of::<super::model::Likelihood>()
     );
 }
+
+#[test]
+fn the_math_functions_are_computed_by_libm() {
+    let one = |name: &str, args: &[f64]| {
+        let (_, f) = model::Func::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .copied()
+            .expect("a function");
+        f.apply(args)
+    };
+    assert_eq!(one("sin", &[0.0]), 0.0);
+    assert!((one("sin", &[std::f64::consts::FRAC_PI_2]) - 1.0).abs() < 1e-15);
+    assert_eq!(one("cos", &[0.0]), 1.0);
+    assert_eq!(one("sqrt", &[2.25]), 1.5);
+    assert_eq!(one("pow", &[2.0, 10.0]), 1024.0);
+    assert_eq!(one("pow", &[4.0, 0.5]), 2.0);
+    assert_eq!(one("floor", &[-1.5]), -2.0);
+    assert_eq!(one("ceil", &[-1.5]), -1.0);
+    assert_eq!((one("round", &[2.5]), one("round", &[-2.5])), (3.0, -3.0));
+    assert_eq!(one("log10", &[1000.0]), 3.0);
+    // Outside their domains they are not finite, which the checker and the
+    // evaluator report where it arises.
+    assert!(one("sqrt", &[-1.0]).is_nan());
+    assert_eq!(one("log10", &[0.0]), f64::NEG_INFINITY);
+    assert!(one("log10", &[-1.0]).is_nan());
+    assert!(one("pow", &[-8.0, 1.0 / 3.0]).is_nan());
+    assert_eq!(one("pow", &[0.0, -1.0]), f64::INFINITY);
+}
+
+#[test]
+fn the_math_functions_check_their_arity_and_constants() {
+    let text = format!(
+        "{HEADER}param a = pow(2, 3) + sqrt(16) + floor(0.5) + ceil(0.5) + round(0.5) + log10(10) + sin(0) + cos(0)\n\
+         factor x = 0\n"
+    );
+    let checked = check_text(&text);
+    assert_eq!(error_codes(&checked), Vec::<String>::new());
+    let model = checked.model.expect("a model");
+    let base = values::resolve(&model, model::BASELINE, &[], &Limits::default()).expect("valid");
+    assert_eq!(
+        base.params[0],
+        8.0 + 4.0 + 0.0 + 1.0 + 1.0 + 1.0 + 0.0 + 1.0
+    );
+    let checked = check_text(&format!("{HEADER}param a = pow(2)\nfactor x = 0\n"));
+    assert_eq!(error_codes(&checked), ["whatif::check::arity"]);
+    for bad in ["sqrt(-1)", "log10(0)", "log10(-2)"] {
+        let checked = check_text(&format!("{HEADER}param a = {bad}\nfactor x = 0\n"));
+        assert_eq!(
+            error_codes(&checked),
+            ["whatif::check::non_finite"],
+            "{bad}"
+        );
+    }
+}

@@ -355,6 +355,16 @@ impl Func {
             Func::Ln => libm::log(a),
             Func::Sigmoid => 1.0 / (1.0 + libm::exp(-a)),
             Func::Tanh => libm::tanh(a),
+            Func::Sin => libm::sin(a),
+            Func::Cos => libm::cos(a),
+            // A square root or logarithm outside its domain is NaN or
+            // infinite, reported like any other value that is not a number.
+            Func::Sqrt => libm::sqrt(a),
+            Func::Pow => libm::pow(a, args.get(1).copied().unwrap_or(f64::NAN)),
+            Func::Floor => libm::floor(a),
+            Func::Ceil => libm::ceil(a),
+            Func::Round => libm::round(a),
+            Func::Log10 => libm::log10(a),
             Func::Clamp => {
                 let (lo, hi) = (
                     args.get(1).copied().unwrap_or(a),
@@ -383,7 +393,7 @@ impl<'m> Resolver<'m> {
                 at: e.span,
                 what,
                 problem: "is not a finite number",
-                help: "check for a division by zero, the log of 0 or a huge exponent".to_string(),
+                help: "check for a division by zero, the log of 0, the square root of a negative number or a huge exponent".to_string(),
             });
             return 0.0;
         }
@@ -426,7 +436,7 @@ impl<'m> Resolver<'m> {
                 at: s.span,
                 what: "this number of steps",
                 problem: "is not a finite number",
-                help: "check for a division by zero, the log of 0 or a huge exponent".to_string(),
+                help: "check for a division by zero, the log of 0, the square root of a negative number or a huge exponent".to_string(),
             });
             return None;
         }
@@ -522,7 +532,7 @@ pub fn resolve<'m>(
                 at,
                 what: "this parameter's value",
                 problem: "is not a finite number",
-                help: "check for a division by zero, the log of 0 or a huge exponent".to_string(),
+                help: "check for a division by zero, the log of 0, the square root of a negative number or a huge exponent".to_string(),
             });
             continue;
         }

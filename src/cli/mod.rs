@@ -31,6 +31,7 @@ mod progress;
 mod report;
 mod schema;
 mod settings;
+mod study;
 mod test;
 mod watch;
 
@@ -198,6 +199,10 @@ enum Command {
     Report(html_report::ReportArgs),
     /// Merge the partial results of `eval --shard` into one evaluation's.
     Merge(merge::MergeArgs),
+    /// Evaluate a scenario over a grid of parameter values (common random numbers).
+    Sweep(study::SweepArgs),
+    /// Which assumptions drive a measure: tornado, Morris screening, Sobol indices.
+    Sensitivity(study::SensitivityArgs),
 }
 
 impl Command {
@@ -215,6 +220,8 @@ impl Command {
             Command::Causes(a) => vec![a.file.as_str()],
             Command::Watch(a) => a.file.to_str().into_iter().collect(),
             Command::Report(a) => vec![a.file.as_str()],
+            Command::Sweep(a) => vec![a.file.as_str()],
+            Command::Sensitivity(a) => vec![a.file.as_str()],
             Command::Test(a) => a.paths.iter().map(String::as_str).collect(),
             Command::Init(_)
             | Command::Schema(_)
@@ -246,6 +253,8 @@ impl Command {
             Command::Causes(a) => Some(&a.eval),
             Command::Watch(a) => Some(&a.eval),
             Command::Report(a) => Some(&a.eval),
+            Command::Sweep(a) => Some(&a.eval),
+            Command::Sensitivity(a) => Some(&a.eval),
             _ => None,
         };
         if let Some(e) = eval {
@@ -556,6 +565,8 @@ fn run() -> ExitCode {
         Command::Lsp(args) => lsp::run(args, &ctx.settings.limits),
         Command::Report(args) => html_report::run(args, &ctx),
         Command::Merge(args) => merge::run(args, &ctx),
+        Command::Sweep(args) => study::sweep(args, &ctx),
+        Command::Sensitivity(args) => study::sensitivity(args, &ctx),
     };
     outcome.code()
 }

@@ -10,7 +10,8 @@ use super::{Outcome, print_stdout};
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// The output whose schema to print (`causes`, `check`, `diff`, `eval`,
-    /// `explain`, `graph`, `loops`, `test`); without it, the list.
+    /// `explain`, `graph`, `loops`, `sensitivity`, `sweep`, `test`); without
+    /// it, the list.
     #[arg(value_name = "NAME")]
     name: Option<String>,
 }
@@ -21,7 +22,7 @@ pub fn run(args: &SchemaArgs) -> Outcome {
     let Some(name) = &args.name else {
         let list: String = all
             .iter()
-            .map(|(name, what, _)| format!("{name:<8} {what}\n"))
+            .map(|(name, what, _)| format!("{name:<12} {what}\n"))
             .collect();
         return print_stdout(&list);
     };

@@ -40,7 +40,7 @@ pub enum EvalError {
     #[diagnostic(
         code(whatif::eval::non_finite),
         help(
-            "check for a division by zero, the log of 0 or 1 / a value that can reach 0, or a huge exponent"
+            "check for a division by zero, the log of 0, the square root of a negative number or 1 / a value that can reach 0, or a huge exponent"
         )
     )]
     NonFinite {

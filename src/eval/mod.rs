@@ -15,7 +15,7 @@ mod error;
 pub mod exact;
 pub mod explain;
 pub mod montecarlo;
-mod normal;
+pub(crate) mod normal;
 pub mod paired;
 pub mod results;
 pub mod samples;

@@ -41,7 +41,7 @@ pub fn results(all: &[Results]) -> String {
 }
 
 /// Quotes a field when it needs quoting (names never do; kept for safety).
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

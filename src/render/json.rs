@@ -449,6 +449,16 @@ pub fn schemas() -> Vec<(&'static str, &'static str, schemars::Schema)> {
             schemars::schema_for!(LoopsReport),
         ),
         (
+            "sensitivity",
+            "whatif sensitivity --format json",
+            schemars::schema_for!(crate::study::Sensitivity),
+        ),
+        (
+            "sweep",
+            "whatif sweep --format json",
+            schemars::schema_for!(crate::study::Sweep),
+        ),
+        (
             "test",
             "whatif test --format json",
             schemars::schema_for!(TestReport),

@@ -13,6 +13,7 @@ pub mod html;
 pub mod json;
 pub mod loops;
 pub mod mermaid;
+pub mod study;
 pub mod svg_chart;
 pub mod svg_graph;
 pub mod text;

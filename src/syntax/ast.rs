@@ -240,6 +240,8 @@ pub enum NodeAttr {
         lo: Expr,
         /// The upper bound.
         hi: Expr,
+        /// How plausibility is spread within it, when written.
+        spread: Option<Spread>,
         /// The whole attribute.
         span: Span,
     },
@@ -251,6 +253,28 @@ pub enum NodeAttr {
     Description(Str),
     /// `source "citation"`
     Source(Str),
+}
+
+/// How a parameter's plausibility is spread over its range
+/// (`in [lo, hi] triangular`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Spread {
+    /// Every value in the range as plausible as any other.
+    #[default]
+    Uniform,
+    /// Most plausible at the parameter's value, falling linearly to the ends.
+    Triangular,
+}
+
+impl Spread {
+    /// The word that writes it.
+    #[must_use]
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Spread::Uniform => "uniform",
+            Spread::Triangular => "triangular",
+        }
+    }
 }
 
 impl NodeAttr {

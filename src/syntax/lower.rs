@@ -14,8 +14,8 @@ use super::ast::{
     Actor, AssignOp, AtAction, AtLeast, BinOp, Branch, Call, CmpOp, Delay, Direction, Duration,
     Effect, Effects, ExpectBlock, Expectation, Expr, ExprKind, Ident, Import, Item, Likelihood,
     Measure, ModelDecl, Name, NodeAttr, NodeDecl, NodeKind, Number, ProbWhen, RuleAttr, RuleDecl,
-    RuleKind, ScaleDecl, ScaleWord, Scenario, ScenarioItem, SetField, Setting, Str, Sustained,
-    TimeUnit, UnOp, UnitName, Verdict,
+    RuleKind, ScaleDecl, ScaleWord, Scenario, ScenarioItem, SetField, Setting, Spread, Str,
+    Sustained, TimeUnit, UnOp, UnitName, Verdict,
 };
 use super::error::SyntaxError;
 use crate::span::{FileId, Span};
@@ -394,9 +394,17 @@ impl Lower {
                     let mut c = self.children(p);
                     let lo = self.expr(c.next()?)?;
                     let hi = self.expr(c.next()?)?;
+                    let spread = c.next_if(Rule::spread).map(|s| {
+                        if s.as_str() == "triangular" {
+                            Spread::Triangular
+                        } else {
+                            Spread::Uniform
+                        }
+                    });
                     NodeAttr::Range {
                         lo,
                         hi,
+                        spread,
                         span: pspan,
                     }
                 }
@@ -984,6 +992,7 @@ pub(crate) fn describe(rule: Rule) -> Option<&'static str> {
         Rule::derived => "`:=`",
         Rule::start_value => "`= VALUE`",
         Rule::range => "`in [lo, hi]`",
+        Rule::spread => "`uniform` or `triangular`",
         Rule::prior_attr => "`prior = P`",
         Rule::hazard_attr => "`hazard = EXPR`",
         Rule::source_attr => "`source \"…\"`",

@@ -268,12 +268,16 @@ impl Printer<'_> {
                     write_expr(&mut head, e, 0);
                     spans.push((self.code.tokens_before(span.start, 1), span.end));
                 }
-                NodeAttr::Range { lo, hi, .. } => {
+                NodeAttr::Range { lo, hi, spread, .. } => {
                     head.push_str(" in [");
                     write_expr(&mut head, lo, 0);
                     head.push_str(", ");
                     write_expr(&mut head, hi, 0);
                     head.push(']');
+                    if let Some(s) = spread {
+                        head.push(' ');
+                        head.push_str(s.keyword());
+                    }
                     spans.push((span.start, span.end));
                 }
                 // Once a description moves to a line of its own, later ones

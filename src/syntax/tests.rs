@@ -399,7 +399,21 @@ fn rule() -> impl Strategy<Value = RuleDecl> {
 fn node(kind: NodeKind) -> impl Strategy<Value = NodeDecl> {
     let attr = prop_oneof![
         expr().prop_map(NodeAttr::Value),
-        (expr(), expr()).prop_map(|(lo, hi)| NodeAttr::Range { lo, hi, span: sp() }),
+        (
+            expr(),
+            expr(),
+            prop_oneof![
+                Just(None),
+                Just(Some(Spread::Uniform)),
+                Just(Some(Spread::Triangular))
+            ]
+        )
+            .prop_map(|(lo, hi, spread)| NodeAttr::Range {
+                lo,
+                hi,
+                spread,
+                span: sp()
+            }),
         expr().prop_map(NodeAttr::Prior),
         expr().prop_map(NodeAttr::Hazard),
         string().prop_map(NodeAttr::Description),

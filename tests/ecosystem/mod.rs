@@ -501,12 +501,80 @@ fn every_json_output_validates_against_its_schema() {
     assert_eq!(
         names,
         [
-            "causes", "check", "diff", "eval", "explain", "graph", "loops", "test"
+            "causes",
+            "check",
+            "diff",
+            "eval",
+            "explain",
+            "graph",
+            "loops",
+            "sensitivity",
+            "sweep",
+            "test"
         ]
     );
     let x = "scenarios/x_platform.whatif";
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("eval", vec!["eval", x, "--format", "json", "--runs", "200"]),
+        (
+            "sweep",
+            vec![
+                "sweep",
+                x,
+                "-s",
+                "outages_continue",
+                "--vary",
+                "tipping_trust=0.2..0.6:3",
+                "--measure",
+                "P(users.migration)",
+                "--measure",
+                "users.trust at 26",
+                "--format",
+                "json",
+                "--runs",
+                "100",
+            ],
+        ),
+        (
+            "sensitivity",
+            vec![
+                "sensitivity",
+                x,
+                "-s",
+                "outages_continue",
+                "--measure",
+                "P(users.migration)",
+                "--method",
+                "sobol",
+                "--samples",
+                "8",
+                "--format",
+                "json",
+                "--runs",
+                "50",
+            ],
+        ),
+        (
+            "sensitivity",
+            vec![
+                "sensitivity",
+                x,
+                "-s",
+                "outages_continue",
+                "--measure",
+                "P(users.migration)",
+                "--method",
+                "morris",
+                "--trajectories",
+                "2",
+                "--include",
+                "words",
+                "--format",
+                "json",
+                "--runs",
+                "50",
+            ],
+        ),
         (
             "eval",
             vec!["eval", x, "--all", "--format", "json", "--runs", "200"],
@@ -592,7 +660,7 @@ fn every_json_output_validates_against_its_schema() {
     let (code, _, err) = run(&["schema", "nope"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("the outputs are causes, check, diff, eval, explain, graph, loops, test"),
+        err.contains("the outputs are causes, check, diff, eval, explain, graph, loops, sensitivity, sweep, test"),
         "{err}"
     );
 }
