@@ -62,6 +62,13 @@ echo "== targets" >&2
   if [ -z "$quick" ]; then
     echo "default model, 1,000,000 runs, 2 threads:               $(measure "$whatif" eval "$tmp/default.whatif" --runs 1000000 --max-runs 1000000 --max-work 1000000000000)"
   fi
+  # Long horizons and the test loop (issue 16's targets).
+  echo "scenarios/saas_region_outage.whatif baseline, 10,000 runs: $(measure "$whatif" eval scenarios/saas_region_outage.whatif --scenario baseline)"
+  echo "scenarios/saas_region_outage.whatif single_region_outage, 10,000 runs: $(measure "$whatif" eval scenarios/saas_region_outage.whatif --scenario single_region_outage)"
+  echo "scenarios/x_platform.whatif (the flagship), 10,000 runs: $(measure "$whatif" eval scenarios/x_platform.whatif)"
+  "$whatif" generate --nodes 10 --rules 20 --event-share 0.5 --horizon 5000 -o "$tmp/ten.whatif"
+  echo "10 nodes, 20 rules, 5,000 steps, 10,000 runs: $(measure "$whatif" eval "$tmp/ten.whatif")"
+  echo "whatif test scenarios/ (every shipped expectation): $(measure "$whatif" test scenarios/)"
   echo "start-up + parse + check of scenarios/x_platform.whatif: $(best_ms 20 "$whatif" check scenarios/x_platform.whatif) (best of 20)"
   cat > "$tmp/sharded.sh" <<SHARDS
 for k in 1 2 3; do "$whatif" eval "$tmp/default.whatif" --shard \$k/3 -o "$tmp/part-\$k.json" --threads 1 & done
