@@ -364,6 +364,54 @@ fn a_flipped_expectation_fails_by_name() {
     );
 }
 
+/// Testing nothing is not a pass: a model without expectations, a `--run`
+/// that selects none, and a folder without models exit 1 with a help line,
+/// unless `--allow-empty` (issue 19: "0 passed, 0 failed" exited 0).
+#[test]
+fn testing_nothing_fails_unless_allowed() {
+    let dir = std::env::temp_dir().join(format!("whatif-empty-{}", std::process::id()));
+    let empty = dir.join("none");
+    std::fs::create_dir_all(&empty).expect("temp dir");
+    let bare = dir.join("bare.whatif");
+    std::fs::write(
+        &bare,
+        "model \"m\" { horizon 3 steps }\nevent e hazard = 0.1\n",
+    )
+    .expect("write");
+    let tested = dir.join("tested.whatif");
+    std::fs::write(
+        &tested,
+        "model \"m\" { horizon 3 steps }\nevent e hazard = 0.1\nexpect baseline { P(e) > 0.05 }\n",
+    )
+    .expect("write");
+    let path = |p: &Path| p.to_str().expect("utf-8").to_string();
+    for (args, said) in [
+        (vec![path(&bare)], "no expectations found in 1 model"),
+        (
+            vec![path(&tested), "--run".into(), "nothing-like-this".into()],
+            "no expectation matches --run",
+        ),
+        (vec![path(&empty)], "no `.whatif` file found"),
+    ] {
+        let mut all = vec!["test".to_string()];
+        all.extend(args.iter().cloned());
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let (code, _, stderr) = run(&refs);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(said) && stderr.contains("--allow-empty"),
+            "{stderr}"
+        );
+        let mut allowed = refs.clone();
+        allowed.push("--allow-empty");
+        let (code, _, stderr) = run(&allowed);
+        assert_eq!(code, 0, "{args:?} --allow-empty: {stderr}");
+    }
+    let (code, _, stderr) = run(&["test", &path(&tested)]);
+    assert_eq!(code, 0, "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--snapshot` records consequences, fails with a diff when a likelihood
 /// changes, and `--accept` records the change.
 #[test]

@@ -9,7 +9,7 @@ pub const CODES: [(u8, &str); 3] = [
     ),
     (
         1,
-        "the tool ran and found a problem you asked about: an expectation failed or a snapshot differs (test), a file is not formatted (fmt --check), there are warnings (check --deny-warnings)",
+        "the tool ran and found a problem you asked about: an expectation failed, a snapshot differs or nothing was tested (test, unless --allow-empty), a file is not formatted (fmt --check), there are warnings (check --deny-warnings)",
     ),
     (
         2,

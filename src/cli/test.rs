@@ -44,6 +44,11 @@ pub struct TestArgs {
     /// With `--snapshot`: record the new consequences instead of failing.
     #[arg(long, requires = "snapshot")]
     accept: bool,
+    /// Succeed when there is nothing to test (no expectation, or none that
+    /// `--run` selects, and no snapshot compared); without it that exits 1,
+    /// so that a CI job that tests nothing does not pass.
+    #[arg(long)]
+    allow_empty: bool,
     #[command(flatten)]
     pub eval: EvalOptions,
 }
@@ -184,6 +189,26 @@ pub fn run(args: &TestArgs, ctx: &Context) -> Exit {
     }) || reports.iter().any(|r| r.snapshot_diff.is_some());
     if failed {
         exit = exit.max(Exit::Found);
+    }
+    let tested = reports
+        .iter()
+        .any(|r| !r.outcomes.is_empty() || (args.snapshot && r.snapshot_diff.is_none()));
+    if !tested && exit == Exit::Success && !args.allow_empty {
+        let what = if list.is_empty() {
+            "no `.whatif` file found".to_string()
+        } else if filter.is_some() {
+            "no expectation matches --run".to_string()
+        } else {
+            format!(
+                "no expectations found in {} model{}",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" }
+            )
+        };
+        errorln!(
+            "error: {what}: nothing was tested\n  help: write `expect SCENARIO {{ … }}` blocks (docs/language.md), or pass --allow-empty"
+        );
+        exit = Exit::Found;
     }
     let text = match args.format {
         Format::Text => {
