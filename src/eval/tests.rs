@@ -578,53 +578,64 @@ fn event_model(seed: u64) -> String {
     text
 }
 
+/// Calls `check(seed, scenario, text, program)` for both scenarios of each of
+/// 60 models `generate` makes, compiled with probes as `whatif test` adds
+/// them (some rules' conditions).
+fn each_generated_program(
+    generate: fn(u64) -> String,
+    mut check: impl FnMut(u64, &str, &str, &Program<'_>),
+) {
+    let limits = Limits::default();
+    for seed in 0..60 {
+        let text = generate(seed);
+        let (m, sources) = model(&text);
+        for scenario in ["baseline", "s"] {
+            let id = m.scenario_named(scenario).expect("the scenario");
+            let probes: Vec<&Expr> = m.rules.iter().take(3).map(|r| &r.condition).collect();
+            let prepared = prepare(&m, &sources, id, &[], &probes, &limits).expect("prepares");
+            check(seed, scenario, &text, &prepared.program);
+        }
+    }
+}
+
 #[test]
 fn the_bit_parallel_simulator_counts_what_the_general_one_counts() {
     use montecarlo::{Engine, aggregate_with};
     let limits = Limits::default();
     let mut planned = 0;
-    for seed in 0..60 {
-        let text = event_model(seed);
-        let (m, sources) = model(&text);
-        for scenario in ["baseline", "s"] {
-            let id = m.scenario_named(scenario).expect("the scenario");
-            // Probes, as `whatif test` adds them: some rules' conditions.
-            let probes: Vec<&Expr> = m.rules.iter().take(3).map(|r| &r.condition).collect();
-            let prepared = prepare(&m, &sources, id, &[], &probes, &limits).expect("prepares");
-            let p = &prepared.program;
-            let layout = stats::Layout::of(p);
-            if bitsim::Plan::of(p, &layout).is_some() {
-                planned += 1;
-            }
-            let options = Options {
-                seed: seed * 7 + 1,
-                threads: 1 + (seed % 2) as usize,
-                ..Options::default()
-            };
-            // 700 runs: two whole blocks and one partial one.
-            let blocks = (0, montecarlo::blocks_of(700));
-            let general =
-                aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
-            let fast =
-                aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
-            assert_eq!(
-                fast.counts, general.counts,
-                "seed {seed}, {scenario}:\n{text}"
-            );
-            // A shard's blocks add up to the same counts.
-            let mut shards = aggregate_with(p, 700, &options, (0, 1), &limits, Engine::Fastest)
-                .expect("runs")
-                .counts;
-            let rest =
-                aggregate_with(p, 700, &options, (1, 3), &limits, Engine::Fastest).expect("runs");
-            shards.merge(&rest.counts);
-            assert_eq!(shards, general.counts, "seed {seed}, {scenario}: shards");
-            // And the general simulator's split into a part computed once and
-            // a part computed per run agrees with running everything per run.
-            let full = full_counts(p, 700, options.seed, &fast.layout);
-            assert_eq!(full, general.counts, "seed {seed}, {scenario}: whole runs");
+    each_generated_program(event_model, |seed, scenario, text, p| {
+        let layout = stats::Layout::of(p);
+        if bitsim::Plan::of(p, &layout).is_some() {
+            planned += 1;
         }
-    }
+        let options = Options {
+            seed: seed * 7 + 1,
+            threads: 1 + (seed % 2) as usize,
+            ..Options::default()
+        };
+        // 700 runs: two whole blocks and one partial one.
+        let blocks = (0, montecarlo::blocks_of(700));
+        let general =
+            aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
+        let fast =
+            aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
+        assert_eq!(
+            fast.counts, general.counts,
+            "seed {seed}, {scenario}:\n{text}"
+        );
+        // A shard's blocks add up to the same counts.
+        let mut shards = aggregate_with(p, 700, &options, (0, 1), &limits, Engine::Fastest)
+            .expect("runs")
+            .counts;
+        let rest =
+            aggregate_with(p, 700, &options, (1, 3), &limits, Engine::Fastest).expect("runs");
+        shards.merge(&rest.counts);
+        assert_eq!(shards, general.counts, "seed {seed}, {scenario}: shards");
+        // And the general simulator's split into a part computed once and
+        // a part computed per run agrees with running everything per run.
+        let full = full_counts(p, 700, options.seed, &fast.layout);
+        assert_eq!(full, general.counts, "seed {seed}, {scenario}: whole runs");
+    });
     // Every generated model is one the bit-parallel simulator takes.
     assert_eq!(planned, 120);
 }
@@ -869,38 +880,30 @@ fn runs_that_follow_the_shared_path_count_and_sum_what_each_run_alone_does() {
     use montecarlo::{Engine, aggregate_with};
     let limits = Limits::default();
     let mut taken = 0;
-    for seed in 0..60 {
-        let text = rare_model(seed);
-        let (m, sources) = model(&text);
-        for scenario in ["baseline", "s"] {
-            let id = m.scenario_named(scenario).expect("the scenario");
-            let probes: Vec<&Expr> = m.rules.iter().take(3).map(|r| &r.condition).collect();
-            let prepared = prepare(&m, &sources, id, &[], &probes, &limits).expect("prepares");
-            let p = &prepared.program;
-            if shared::Path::of(p, &stats::Layout::of(p), sim::Part::Full).is_some() {
-                taken += 1;
-            }
-            let options = Options {
-                seed: seed * 11 + 3,
-                threads: 1 + (seed % 2) as usize,
-                ..Options::default()
-            };
-            let blocks = (0, montecarlo::blocks_of(700));
-            let general =
-                aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
-            let fast =
-                aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
-            assert_eq!(
-                fast.counts, general.counts,
-                "seed {seed}, {scenario}:\n{text}"
-            );
-            let bits = |a: &montecarlo::Aggregate| {
-                let (s, q) = a.sums.total().expect("every block");
-                s.iter().chain(q).map(|v| v.to_bits()).collect::<Vec<u64>>()
-            };
-            assert_eq!(bits(&fast), bits(&general), "seed {seed}, {scenario}: sums");
+    each_generated_program(rare_model, |seed, scenario, text, p| {
+        if shared::Path::of(p, &stats::Layout::of(p), sim::Part::Full).is_some() {
+            taken += 1;
         }
-    }
+        let options = Options {
+            seed: seed * 11 + 3,
+            threads: 1 + (seed % 2) as usize,
+            ..Options::default()
+        };
+        let blocks = (0, montecarlo::blocks_of(700));
+        let general =
+            aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
+        let fast =
+            aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
+        assert_eq!(
+            fast.counts, general.counts,
+            "seed {seed}, {scenario}:\n{text}"
+        );
+        let bits = |a: &montecarlo::Aggregate| {
+            let (s, q) = a.sums.total().expect("every block");
+            s.iter().chain(q).map(|v| v.to_bits()).collect::<Vec<u64>>()
+        };
+        assert_eq!(bits(&fast), bits(&general), "seed {seed}, {scenario}: sums");
+    });
     // A good share of the generated models (49 of 120 when written) are ones
     // whose runs share a path, so the comparison above exercises it.
     assert!(taken >= 40, "only {taken} of 120 took the shared path");
