@@ -301,7 +301,7 @@ pub fn sensitivity(args: &SensitivityArgs, ctx: &Context) -> Outcome {
         options: &options,
         limits,
     };
-    let points = method.points(space.inputs.len()) + 1;
+    let points = method.points(space.inputs.len());
     let bar = !ctx.quiet() && args.format == Format::Text;
     let result = super::progress::track(bar, points.saturating_mul(options.runs), |progress| {
         let options = Options {

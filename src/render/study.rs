@@ -82,8 +82,13 @@ pub fn sensitivity_text(s: &Sensitivity) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "sensitivity of {} under `{}` ({}): {} points, {} runs each on the same random numbers (seed {})",
-        s.measure, s.scenario, s.method, s.points, s.runs, s.seed
+        "sensitivity of {} under `{}` ({}): {} points, {} each on the same random numbers (seed {})",
+        s.measure,
+        s.scenario,
+        s.method,
+        s.points,
+        runs(s.runs),
+        s.seed
     );
     let _ = writeln!(
         out,

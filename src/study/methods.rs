@@ -47,14 +47,16 @@ impl Method {
         }
     }
 
-    /// Design points for `k` inputs.
+    /// Design points for `k` inputs, the point at the inputs' values included.
     #[must_use]
     pub fn points(self, k: usize) -> u64 {
         let k = k as u64;
         match self {
             Method::Oat => 2 * k + 1,
-            Method::Morris { trajectories } => (trajectories as u64).saturating_mul(k + 1),
-            Method::Sobol { samples } => (samples as u64).saturating_mul(k + 2),
+            Method::Morris { trajectories } => (trajectories as u64)
+                .saturating_mul(k + 1)
+                .saturating_add(1),
+            Method::Sobol { samples } => (samples as u64).saturating_mul(k + 2).saturating_add(1),
         }
     }
 }
