@@ -15,10 +15,12 @@ import whatif
 
 from conftest import ROOT
 
+# `study/` holds the bad inputs of `whatif sweep` and `whatif sensitivity`,
+# which the Python API does not expose yet: their parity is still to come.
 FIXTURES = sorted(
     p
     for p in (ROOT / "tests" / "bad").rglob("*.whatif")
-    if "lib" not in p.relative_to(ROOT / "tests" / "bad").parts
+    if not {"lib", "study"} & set(p.relative_to(ROOT / "tests" / "bad").parts)
 )
 
 
