@@ -109,10 +109,17 @@ impl Record {
     /// Sets the cells of `results` that were not recorded to NaN, so that no
     /// one reads an empty cell as a value.
     fn blank(&self, model: &Model, results: &mut Results) {
-        let Record::Only { .. } = self else { return };
+        let Record::Only { factors, .. } = self else {
+            return;
+        };
+        // By name, as results name factors; one lookup each, not a scan.
+        let kept: std::collections::HashSet<&str> = factors
+            .iter()
+            .map(|&n| model.node(n).name.as_str())
+            .collect();
         let mask = self.step_mask(results.horizon as usize + 1);
         for f in &mut results.factors {
-            let recorded = model.node_named(&f.name).is_some_and(|n| self.factor(n));
+            let recorded = kept.contains(f.name.as_str());
             for series in [&mut f.mean, &mut f.p5, &mut f.p50, &mut f.p95, &mut f.sd] {
                 for (t, v) in series.iter_mut().enumerate() {
                     if !recorded || !mask.get(t).copied().unwrap_or(false) {

@@ -598,6 +598,22 @@ fn each_generated_program(
     }
 }
 
+/// 700 runs of `p` (two whole blocks and one partial one) by the general
+/// simulator and by the fastest engine that takes `p`; their counts agree.
+fn both_engines(
+    p: &Program<'_>,
+    options: &Options,
+    context: &str,
+) -> (montecarlo::Aggregate, montecarlo::Aggregate) {
+    use montecarlo::{Engine, aggregate_with};
+    let limits = Limits::default();
+    let blocks = (0, montecarlo::blocks_of(700));
+    let general = aggregate_with(p, 700, options, blocks, &limits, Engine::General).expect("runs");
+    let fast = aggregate_with(p, 700, options, blocks, &limits, Engine::Fastest).expect("runs");
+    assert_eq!(fast.counts, general.counts, "{context}");
+    (general, fast)
+}
+
 #[test]
 fn the_bit_parallel_simulator_counts_what_the_general_one_counts() {
     use montecarlo::{Engine, aggregate_with};
@@ -613,16 +629,8 @@ fn the_bit_parallel_simulator_counts_what_the_general_one_counts() {
             threads: 1 + (seed % 2) as usize,
             ..Options::default()
         };
-        // 700 runs: two whole blocks and one partial one.
-        let blocks = (0, montecarlo::blocks_of(700));
-        let general =
-            aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
-        let fast =
-            aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
-        assert_eq!(
-            fast.counts, general.counts,
-            "seed {seed}, {scenario}:\n{text}"
-        );
+        let (general, fast) =
+            both_engines(p, &options, &format!("seed {seed}, {scenario}:\n{text}"));
         // A shard's blocks add up to the same counts.
         let mut shards = aggregate_with(p, 700, &options, (0, 1), &limits, Engine::Fastest)
             .expect("runs")
@@ -877,8 +885,6 @@ fn rare_model(seed: u64) -> String {
 
 #[test]
 fn runs_that_follow_the_shared_path_count_and_sum_what_each_run_alone_does() {
-    use montecarlo::{Engine, aggregate_with};
-    let limits = Limits::default();
     let mut taken = 0;
     each_generated_program(rare_model, |seed, scenario, text, p| {
         if shared::Path::of(p, &stats::Layout::of(p), sim::Part::Full).is_some() {
@@ -889,15 +895,8 @@ fn runs_that_follow_the_shared_path_count_and_sum_what_each_run_alone_does() {
             threads: 1 + (seed % 2) as usize,
             ..Options::default()
         };
-        let blocks = (0, montecarlo::blocks_of(700));
-        let general =
-            aggregate_with(p, 700, &options, blocks, &limits, Engine::General).expect("runs");
-        let fast =
-            aggregate_with(p, 700, &options, blocks, &limits, Engine::Fastest).expect("runs");
-        assert_eq!(
-            fast.counts, general.counts,
-            "seed {seed}, {scenario}:\n{text}"
-        );
+        let (general, fast) =
+            both_engines(p, &options, &format!("seed {seed}, {scenario}:\n{text}"));
         let bits = |a: &montecarlo::Aggregate| {
             let (s, q) = a.sums.total().expect("every block");
             s.iter().chain(q).map(|v| v.to_bits()).collect::<Vec<u64>>()

@@ -244,13 +244,7 @@ impl Study<'_> {
         for t in design {
             let mut previous: Option<Vec<f64>> = None;
             for (j, x) in t.points.iter().enumerate() {
-                let settings: Vec<_> = space
-                    .inputs
-                    .iter()
-                    .zip(x)
-                    .map(|(input, &u)| input.set(input.at_quantile(u)))
-                    .collect();
-                let now = self.point(&settings)?.column(0).to_vec();
+                let now = self.point(&space.at_quantiles(x))?.column(0).to_vec();
                 if let (Some(before), Some(&(i, delta))) =
                     (&previous, t.moves.get(j.wrapping_sub(1)))
                 {
@@ -292,13 +286,7 @@ impl Study<'_> {
         let mut eval_matrix = |m: &[Vec<f64>]| -> Result<Vec<f64>, StudyError> {
             m.iter()
                 .map(|x| {
-                    let settings: Vec<_> = space
-                        .inputs
-                        .iter()
-                        .zip(x)
-                        .map(|(input, &u)| input.set(input.at_quantile(u)))
-                        .collect();
-                    let s = self.point(&settings)?;
+                    let s = self.point(&space.at_quantiles(x))?;
                     noise.push(estimate::variance_of_mean(s.column(0)));
                     Ok(estimate::mean(s.column(0)))
                 })

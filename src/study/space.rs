@@ -96,6 +96,17 @@ pub struct Space {
 }
 
 impl Space {
+    /// The overrides that put each input at its quantile in `u` (one per
+    /// input, in order): a design point in the unit cube, as values.
+    #[must_use]
+    pub fn at_quantiles(&self, u: &[f64]) -> Vec<Override> {
+        self.inputs
+            .iter()
+            .zip(u)
+            .map(|(input, &q)| input.set(input.at_quantile(q)))
+            .collect()
+    }
+
     /// The space of `scenario` under `overrides`, with every rule's likelihood
     /// word among the inputs when `words`.
     ///
